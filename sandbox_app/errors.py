@@ -1,0 +1,51 @@
+"""User-facing errors: each says what is wrong and where, in one plain sentence, never a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in a user's file: ``file:line: field.path: message (hint)``."""
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "path": self.path, "message": self.message,
+                "hint": self.hint}
+
+
+class SandboxError(Exception):
+    """Base of every error a user can cause. The CLI prints it and exits 1 (or 2 for usage)."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem] | str):
+        if isinstance(problems, str):
+            problems = [Problem(file="", line=None, path="", message=problems)]
+        self.problems = problems
+        super().__init__("\n".join(str(p).lstrip(": ") for p in problems))
+
+
+class ScenarioError(SandboxError):
+    """A scenario file that cannot be used: every problem found, located."""
+
+
+class ShareError(SandboxError):
+    """A share document that cannot be applied."""
+
+    exit_code = 2
+
+
+class DatabaseError(SandboxError):
+    """A database that is missing, corrupt, locked or not a generated city."""

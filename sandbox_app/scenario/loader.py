@@ -1,0 +1,177 @@
+"""Load scenario files: YAML with line numbers, every problem reported at once, never a traceback."""
+
+from __future__ import annotations
+
+import types
+import typing
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from sandbox_app.errors import Problem, ScenarioError
+from sandbox_app.scenario.checks import check_scenario
+from sandbox_app.scenario.model import Scenario
+from synthetic.check import did_you_mean
+
+MAX_SCENARIO_BYTES = 5_000_000
+
+
+def builtin_scenarios() -> dict[str, Path]:
+    """Built-in scenario names -> file paths (shipped as package data)."""
+    folder = resources.files("scenarios")
+    out = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            out[entry.name.removesuffix(".yaml")] = Path(str(entry))
+    return out
+
+
+def resolve_scenario_path(name_or_path: str | Path) -> Path:
+    """A built-in scenario name or a path to a file; a clear error naming the choices otherwise."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise ScenarioError([Problem(str(path), None, "", "no such file")])
+        return path
+    builtins = builtin_scenarios()
+    if str(name_or_path) in builtins:
+        return builtins[str(name_or_path)]
+    hint = did_you_mean(str(name_or_path), builtins) or f"built-in scenarios: {', '.join(builtins)}"
+    raise ScenarioError([Problem(str(name_or_path), None, "", "not a built-in scenario or a file", hint)])
+
+
+class _Located:
+    """Plain Python data from ruamel's round-trip nodes, plus a map from field path to 1-based line."""
+
+    def __init__(self) -> None:
+        self.lines: dict[tuple, int] = {}
+
+    def plain(self, node: Any, loc: tuple = ()) -> Any:
+        if isinstance(node, CommentedMap):
+            out = {}
+            for key, value in node.items():
+                line = node.lc.key(key)[0] + 1
+                self.lines[(*loc, key)] = line
+                out[key] = self.plain(value, (*loc, key))
+            return out
+        if isinstance(node, CommentedSeq):
+            out_list = []
+            for i, value in enumerate(node):
+                self.lines[(*loc, i)] = node.lc.item(i)[0] + 1
+                out_list.append(self.plain(value, (*loc, i)))
+            return out_list
+        if isinstance(node, str):
+            return str(node)
+        return node
+
+    def line_of(self, loc: tuple) -> int | None:
+        for end in range(len(loc), 0, -1):
+            if loc[:end] in self.lines:
+                return self.lines[loc[:end]]
+        return None
+
+
+def format_loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return [t for arg in typing.get_args(annotation) for t in _unwrap(arg)]
+    if origin in (list, dict):
+        return _unwrap(typing.get_args(annotation)[-1])
+    return [annotation]
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The model class that a location inside a Scenario points into (for "did you mean" on unknown keys)."""
+    current: list[Any] = [Scenario]
+    for part in loc:
+        if isinstance(part, int):
+            continue  # a list index: the element type is already in `current`
+        models = [c for c in current if isinstance(c, type) and issubclass(c, BaseModel)]
+        fields = [f for m in models for n, f in m.model_fields.items() if part in (n, f.alias)]
+        current = [t for f in fields for t in _unwrap(f.annotation)]
+        if not current:
+            return None
+    return next((c for c in current if isinstance(c, type) and issubclass(c, BaseModel)), None)
+
+
+def _problem_from_pydantic(err: dict, file: str, located: _Located) -> Problem:
+    loc = tuple(err["loc"])
+    message = err["msg"].removeprefix("Value error, ")
+    hint = None
+    if err["type"] == "extra_forbidden":
+        key = loc[-1]
+        model = _model_at(loc[:-1])
+        allowed = [f.alias or n for n, f in model.model_fields.items()] if model else []
+        message = f"unknown key '{key}'"
+        hint = did_you_mean(key, allowed) or (f"allowed keys: {', '.join(allowed)}" if allowed else None)
+    elif err["type"] == "missing":
+        message = f"'{loc[-1]}' is required"
+    elif err["type"] == "literal_error":
+        hint = "allowed: " + str(err.get("ctx", {}).get("expected", ""))
+        message = f"'{err.get('input')}' is not allowed here"
+    return Problem(file, located.line_of(loc), format_loc(loc), message, hint)
+
+
+def parse_scenario_text(text: str, file: str = "<scenario>") -> Scenario:
+    """Validate scenario YAML text; raise ScenarioError listing every problem found."""
+    yaml = YAML(typ="rt")
+    try:
+        raw = yaml.load(text)
+    except MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark is not None else None
+        message = f"YAML syntax: {err.problem or err.context}"
+        raise ScenarioError([Problem(file, line, "", message, "check indentation, colons and quotes")]) from None
+    except YAMLError as err:
+        raise ScenarioError([Problem(file, None, "", f"YAML syntax: {err}")]) from None
+    if not isinstance(raw, CommentedMap):
+        raise ScenarioError([Problem(file, 1, "", "a scenario file must be a mapping of keys to values",
+                                     "start with 'name:', 'title:', 'seed:' …")])
+    located = _Located()
+    data = located.plain(raw)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as err:
+        problems = [_problem_from_pydantic(e, file, located) for e in err.errors()]
+        problems.sort(key=lambda p: (p.line or 0, p.path))
+        raise ScenarioError(problems) from None
+    issues = check_scenario(scenario)
+    if issues:
+        raise ScenarioError([Problem(file, located.line_of(i.loc), format_loc(i.loc), i.message, i.hint)
+                             for i in sorted(issues, key=lambda i: located.line_of(i.loc) or 0)])
+    return scenario
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """Load a built-in scenario by name, or a scenario file by path."""
+    path = resolve_scenario_path(name_or_path)
+    file = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_SCENARIO_BYTES:
+            raise ScenarioError([Problem(file, None, "", f"file is {size / 1e6:.1f} MB; scenario files are "
+                                         f"at most {MAX_SCENARIO_BYTES / 1e6:.0f} MB", "is this the right file?")])
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ScenarioError([Problem(file, None, "", f"not UTF-8 text (byte {err.start})",
+                                     "save the file as UTF-8")]) from None
+    except OSError as err:
+        raise ScenarioError([Problem(file, None, "", f"cannot read the file: {err.strerror}")]) from None
+    scenario = parse_scenario_text(text, file)
+    scenario._source = path  # where relative answer paths are resolved
+    return scenario

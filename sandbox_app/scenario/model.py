@@ -1,0 +1,126 @@
+"""A whole scenario file: the city (from ``synthetic.spec``) plus agreements and exercises."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pathlib import Path
+
+from pydantic import Field, PrivateAttr, model_validator
+
+from synthetic.spec import CitySpec, Identifier, Strict
+
+SCENARIO_FORMAT = "city-sandbox/scenario@1"
+
+Verdict = Literal["approve", "revise", "reject"]
+Release = Literal["internal", "agreement", "public"]
+
+
+class Clause(Strict):
+    id: str = Field(min_length=1, description="Clause number as the agreement prints it, e.g. '4.2'")
+    text: str = Field(min_length=1)
+
+
+class Agreement(Strict):
+    """A data-sharing agreement (MOU, DUA, ordinance…) that governs exercises."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    title: str = Field(min_length=1)
+    kind: Literal["mou", "data_use_agreement", "ordinance", "statute", "court_order", "none"] = "mou"
+    parties: list[str] = Field(min_length=1, description="Department ids bound by the agreement")
+    legal_basis: str = ""
+    purposes: list[str] = Field(default_factory=list, description="Purpose ids the agreement permits")
+    permitted_categories: list[str] = Field(default_factory=list)
+    prohibited_categories: list[str] = Field(default_factory=list)
+    release: Release = Field(default="agreement", description="internal, agreement (non-public) or public")
+    deidentified: bool = Field(default=False, description="Shares under it must be de-identified")
+    data_use_agreement: bool = Field(default=False, description="A data use agreement is in place")
+    consent: list[str] = Field(default_factory=list, description="Categories for which written consent is on file")
+    privacy_officer_approval: bool = False
+    min_cell_size: int = Field(default=11, ge=1, le=1000)
+    k_threshold: int | None = Field(default=None, ge=1, le=1000, description="Default from `release`: 5/11/20")
+    l_threshold: int = Field(default=2, ge=1, le=50)
+    prosecutor_risk: float = Field(default=0.09, gt=0, le=1)
+    retention_days: int = Field(default=365, ge=1, le=36500)
+    redisclosure: Literal["prohibited", "with_approval", "permitted"] = "prohibited"
+    clauses: list[Clause] = Field(default_factory=list)
+
+    @property
+    def k(self) -> int:
+        return self.k_threshold or {"internal": 5, "agreement": 11, "public": 20}[self.release]
+
+
+class AggregateNeed(Strict):
+    group_by: list[str] = Field(min_length=1)
+    measures: list[str] = Field(default_factory=lambda: ["count"])
+
+
+class Needs(Strict):
+    """What the purpose needs; the usefulness score is measured against it."""
+
+    tables: list[str] = Field(min_length=1, description="Tables of the holding department the purpose draws on")
+    rows: str | None = Field(
+        default=None,
+        description="Expression on the true residents' attributes: which residents' records are needed",
+    )
+    fields: dict[str, str] = Field(
+        default_factory=dict,
+        description="field -> coarsest acceptable grain (exact, year, quarter, month, band5, band10, band20, "
+                    "zip3, neighbourhood, flag, pseudonym, any)",
+    )
+    linkable: bool = Field(default=False, description="Records must carry a stable (pseudonymous) id")
+    aggregate: AggregateNeed | None = None
+
+
+class KnownAnswer(Strict):
+    share: str | dict[str, Any] = Field(description="Path of a share document (relative to the scenario) or inline")
+    expect: Verdict
+    teaches: str = Field(default="", description="What a trainee should learn from it")
+
+
+class Exercise(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    title: str = Field(min_length=1)
+    brief: str = Field(min_length=1, description="The request, written the way the department wrote it")
+    requesting_department: str
+    holding_department: str
+    agreement: str
+    purpose: str = Field(min_length=1, description="Purpose id; compared with the agreement's purposes")
+    purpose_text: str = ""
+    needs: Needs
+    model_answer: str | dict[str, Any] | None = None
+    bad_answers: list[KnownAnswer] = Field(default_factory=list)
+
+
+class Scenario(CitySpec):
+    """One scenario file: a city, its agreements and its exercises."""
+
+    format: Literal["city-sandbox/scenario@1"] = Field(default=SCENARIO_FORMAT)
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=60, description="Short name used on the command line")
+    title: str = Field(min_length=1)
+    description: str = ""
+    agreements: list[Agreement] = Field(default_factory=list)
+    exercises: list[Exercise] = Field(default_factory=list)
+    _source: Path | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Scenario:
+        for label, items in (("department", self.departments), ("agreement", self.agreements),
+                             ("exercise", self.exercises)):
+            ids = [i.id for i in items]
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            if dupes:
+                raise ValueError(f"{label} ids must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    def exercise(self, exercise_id: str) -> Exercise | None:
+        return next((e for e in self.exercises if e.id == exercise_id), None)
+
+    def agreement(self, agreement_id: str) -> Agreement | None:
+        return next((a for a in self.agreements if a.id == agreement_id), None)
+
+    def department(self, department_id: str):
+        return next((d for d in self.departments if d.id == department_id), None)
+
+
+__all__ = ["Agreement", "Exercise", "Identifier", "Needs", "Scenario", "SCENARIO_FORMAT"]

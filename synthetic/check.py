@@ -1,0 +1,109 @@
+"""Checks of a city spec that a schema cannot express: references, expressions, order, impossible coverage."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from synthetic.expr import ExpressionError, parse
+from synthetic.names import available_origins
+from synthetic.spec import CitySpec, Condition
+
+# Resident columns every expression may use, before any scenario attribute.
+RESIDENT_BUILTINS = ("age", "sex", "neighbourhood", "zip", "household_size", "lat", "lon")
+RESERVED_TABLES = {"_ground_truth", "_residents", "_meta", "_data_dictionary"}
+
+
+@dataclass(frozen=True)
+class SpecIssue:
+    loc: tuple
+    message: str
+    hint: str | None = None
+
+
+def did_you_mean(word: str, choices) -> str | None:
+    match = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f"did you mean '{match[0]}'?" if match else None
+
+
+def resident_columns(spec: CitySpec) -> list[str]:
+    tags = sorted({t for n in spec.city.neighbourhoods for t in n.tags})
+    return [*RESIDENT_BUILTINS, *tags, *(a.name for a in spec.population.attributes)]
+
+
+def check_expression(text: str, columns, loc: tuple, later=()) -> list[SpecIssue]:
+    """Problems of one expression: syntax, unknown columns, and columns only defined later (a cycle)."""
+    try:
+        expression = parse(text)
+        too_late = sorted(expression.columns & set(later))
+        if too_late:
+            return [SpecIssue(loc, f"refers to '{too_late[0]}', which is defined later or is this attribute "
+                                   "itself (attributes are drawn in order, so this would be a cycle)",
+                              "move the attribute it depends on above it")]
+        parse(text, columns)
+    except ExpressionError as err:
+        return [SpecIssue(loc, f"expression error: {err.message}" + _at(err), err.hint)]
+    return []
+
+
+def _at(err: ExpressionError) -> str:
+    return f" at column {err.position + 1}" if err.position is not None else ""
+
+
+def _check_conditions(conds: list[Condition], columns, loc: tuple, later=()) -> list[SpecIssue]:
+    issues = []
+    for i, cond in enumerate(conds):
+        issues += check_expression(cond.if_, columns, (*loc, "when", i, "if"), later)
+    return issues
+
+
+def check_city(spec: CitySpec) -> list[SpecIssue]:
+    """Every semantic problem of a (schema-valid) city spec, each with its location in the file."""
+    issues: list[SpecIssue] = []
+    origins = available_origins()
+    for name in spec.city.name_origins:
+        if name not in origins:
+            issues.append(SpecIssue(("city", "name_origins", name), f"no name list for locale '{name}'",
+                                    did_you_mean(name, origins) or f"choose from {', '.join(origins)}"))
+    tags = {t for n in spec.city.neighbourhoods for t in n.tags}
+    builtin_and_tags = [*RESIDENT_BUILTINS, *sorted(tags)]
+    attrs = spec.population.attributes
+    for i, attr in enumerate(attrs):
+        loc = ("population", "attributes", i)
+        if attr.name in builtin_and_tags:
+            issues.append(SpecIssue((*loc, "name"), f"'{attr.name}' is a built-in resident column",
+                                    "choose another name"))
+        known = [*builtin_and_tags, *(a.name for a in attrs[:i])]
+        later = [a.name for a in attrs[i:]]
+        issues += _check_conditions(attr.when, known, loc, later)
+    columns = resident_columns(spec)
+    attr_names = {a.name for a in attrs}
+    seen_tables: dict[str, tuple] = {}
+    for di, dept in enumerate(spec.departments):
+        for ti, table in enumerate(dept.tables):
+            loc = ("departments", di, "tables", ti)
+            if table.name in RESERVED_TABLES or table.name.startswith("_"):
+                issues.append(SpecIssue((*loc, "name"), f"'{table.name}' is reserved", "choose another name"))
+            elif table.name in seen_tables:
+                issues.append(SpecIssue((*loc, "name"), f"table '{table.name}' is defined twice",
+                                        "table names must be unique across departments"))
+            seen_tables[table.name] = loc
+            issues += _check_conditions(table.coverage.when, columns, (*loc, "coverage"))
+            if table.coverage.rate == 0 and all(c.rate == 0 for c in table.coverage.when):
+                issues.append(SpecIssue((*loc, "coverage"), "this table can never hold a record "
+                                        "(every coverage rate is 0)", "give `rate` or a `when` branch a rate above 0"))
+            for fi, field in enumerate(table.fields):
+                floc = (*loc, "fields", fi)
+                if field.attribute is not None and field.attribute not in attr_names:
+                    issues.append(SpecIssue((*floc, "attribute"), f"unknown attribute '{field.attribute}'",
+                                            did_you_mean(field.attribute, attr_names)))
+                if field.expr is not None:
+                    issues += check_expression(field.expr, columns, (*floc, "expr"))
+                issues += _check_conditions(field.when, columns, floc)
+    if spec.public_reference is not None:
+        ref = spec.public_reference
+        if ref.table in seen_tables or ref.table in RESERVED_TABLES:
+            issues.append(SpecIssue(("public_reference", "table"), f"table name '{ref.table}' is already used",
+                                    "choose another name"))
+        issues += _check_conditions(ref.coverage.when, columns, ("public_reference", "coverage"))
+    return issues

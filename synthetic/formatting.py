@@ -1,0 +1,103 @@
+"""Each department's way of writing names, addresses, dates and phone numbers, applied to arrays of values.
+
+Values come as integer codes into small pools, so every transformation runs once per distinct value and is
+then broadcast with numpy indexing: fast even for a million records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from synthetic.names import STREET_SUFFIXES, strip_accents
+from synthetic.spec import Habits
+
+EMAIL_DOMAINS = np.array(["example.com", "example.org", "example.net"], dtype=object)  # RFC 2606 reserved
+
+
+def case(values: np.ndarray, how: str) -> np.ndarray:
+    if how == "upper":
+        return np.array([v.upper() for v in values], dtype=object)
+    if how == "lower":
+        return np.array([v.lower() for v in values], dtype=object)
+    if how == "title":
+        return np.array([v.title() for v in values], dtype=object)
+    return values
+
+
+def name_pool(pool: np.ndarray, habits: Habits) -> np.ndarray:
+    """A name pool as this department writes it."""
+    if habits.strip_accents:
+        pool = np.array([strip_accents(v) for v in pool], dtype=object)
+    return case(pool, habits.name_case)
+
+
+def full_names(first: np.ndarray, last: np.ndarray, habits: Habits) -> np.ndarray:
+    if habits.name_order == "last_comma_first":
+        return last + ", " + first
+    return first + " " + last
+
+
+def street_labels(streets: list[tuple[str, str]], style: str) -> np.ndarray:
+    out = []
+    for name, suffix in streets:
+        label = f"{name} {STREET_SUFFIXES[suffix] if style != 'full' else suffix}"
+        out.append(label.upper() if style == "upper_abbreviated" else label)
+    return np.array(out, dtype=object)
+
+
+def addresses(number: np.ndarray, street: np.ndarray, unit: np.ndarray, labels: np.ndarray, style: str) -> np.ndarray:
+    apt = "APT " if style == "upper_abbreviated" else ("Apt " if style == "abbreviated" else "Apartment ")
+    unit_text = np.where(unit > 0, np.char.add(" " + apt, unit.astype(str)).astype(object), "")
+    return number.astype(str).astype(object) + " " + labels[street] + unit_text
+
+
+def format_dates(ordinals: np.ndarray, fmt: str) -> np.ndarray:
+    """Format day ordinals with a strftime format, once per distinct day."""
+    uniq, inverse = np.unique(ordinals, return_inverse=True)
+    text = np.array([dt.date.fromordinal(int(o)).strftime(fmt) for o in uniq], dtype=object)
+    return text[inverse]
+
+
+def swapped_dates(ordinals: np.ndarray, fmt: str) -> np.ndarray:
+    """Dates written with day and month swapped (only possible where the day is 12 or less)."""
+    out = []
+    for o in ordinals:
+        d = dt.date.fromordinal(int(o))
+        swapped = d.replace(month=d.day, day=d.month) if d.day <= 12 else d
+        out.append(swapped.strftime(fmt))
+    return np.array(out, dtype=object)
+
+
+def phones(area: np.ndarray, line: np.ndarray, style: str) -> np.ndarray:
+    """Fictional numbers: every one is in the 555-0100..555-0199 range reserved for fiction."""
+    a = area.astype(str).astype(object)
+    tail = np.char.zfill(line.astype(str), 2).astype(object)
+    if style == "parens":
+        return "(" + a + ") 555-01" + tail
+    if style == "digits":
+        return a + "55501" + tail
+    if style == "dots":
+        return a + ".555.01" + tail
+    return a + "-555-01" + tail
+
+
+def emails(first: np.ndarray, last: np.ndarray, domain: np.ndarray, number: np.ndarray) -> np.ndarray:
+    local = first + "." + last
+    local = np.array([strip_accents(v).lower().replace(" ", "").replace("'", "") for v in local], dtype=object)
+    suffix = np.where(number % 3 == 0, np.char.mod("%d", number % 100).astype(object), "")
+    return local + suffix + "@" + EMAIL_DOMAINS[domain]
+
+
+def record_ids(prefix: str, digits: int, start: int, count: int) -> np.ndarray:
+    numbers = np.arange(start, start + count)
+    return np.array([f"{prefix}{n:0{digits}d}" for n in numbers], dtype=object)
+
+
+def resident_keys(prefix: str, digits: int, resident_ids: np.ndarray, salt: int) -> np.ndarray:
+    """A department's own stable client number for each resident (a bijection of the id, so no clashes)."""
+    space = 10**digits
+    step = 7_777_777 if np.gcd(7_777_777, space) == 1 else 1_000_003
+    keys = (resident_ids.astype(np.int64) * step + salt) % space
+    return np.array([f"{prefix}{k:0{digits}d}" for k in keys], dtype=object)

@@ -1,0 +1,414 @@
+"""The city part of a scenario file: population, neighbourhoods, departments and their tables.
+
+These pydantic models are the one definition of the format: the loader validates YAML against them, the
+JSON Schema for editors is exported from them, and the generator reads them. They know nothing of exercises
+or agreements (those live in ``sandbox_app.scenario``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from synthetic.categories import CATEGORIES
+
+Rate = Field(ge=0.0, le=1.0)
+Identifier = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)
+
+
+class Strict(BaseModel):
+    """Base for every scenario model: unknown keys are errors, so typos never pass silently."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _check_weights(value: dict[Any, float]) -> dict[Any, float]:
+    if not value:
+        raise ValueError("needs at least one value with a weight")
+    if any(w < 0 for w in value.values()):
+        raise ValueError("weights must be zero or more")
+    if sum(value.values()) <= 0:
+        raise ValueError("weights must not all be zero")
+    return value
+
+
+class Neighbourhood(Strict):
+    name: str = Field(min_length=1, max_length=60)
+    zip: str = Field(pattern=r"^\d{5}$", description="Five-digit ZIP code (quoted in YAML)")
+    share: float = Field(gt=0.0, le=1.0, description="Share of the city's residents living here")
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    tags: list[str] = Field(
+        default_factory=list,
+        description="Boolean resident attributes true for everyone living here (e.g. flood_zone)",
+    )
+
+
+class City(Strict):
+    name: str = Field(min_length=1)
+    state: str = Field(default="ZZ", description="Two-letter state code (ZZ: a fictional state)")
+    residents: int = Field(ge=10, le=5_000_000)
+    area_codes: list[int] = Field(
+        default_factory=lambda: [216, 330, 440],
+        description="Telephone area codes; numbers are always the fictional 555-01xx range",
+    )
+    household_sizes: dict[int, float] = Field(
+        default_factory=lambda: {1: 0.28, 2: 0.34, 3: 0.16, 4: 0.13, 5: 0.06, 6: 0.03},
+        description="Share of households by number of members",
+    )
+    name_origins: dict[str, float] = Field(
+        default_factory=lambda: {"en_US": 0.62, "es_MX": 0.16, "en_IE": 0.05, "it_IT": 0.04,
+                                 "de_DE": 0.04, "vi_VN": 0.03, "en_IN": 0.03, "yo_NG": 0.03},
+        description="Faker locales whose name lists are mixed for residents' names, with weights",
+    )
+    neighbourhoods: list[Neighbourhood] = Field(min_length=1)
+
+    _weights = field_validator("household_sizes", "name_origins")(_check_weights)
+
+    @field_validator("household_sizes")
+    @classmethod
+    def _sizes_positive(cls, value: dict[int, float]) -> dict[int, float]:
+        if any(size < 1 or size > 20 for size in value):
+            raise ValueError("household sizes must be between 1 and 20")
+        return value
+
+    @model_validator(mode="after")
+    def _neighbourhoods_consistent(self) -> City:
+        total = sum(n.share for n in self.neighbourhoods)
+        if abs(total - 1.0) > 0.011:
+            raise ValueError(f"neighbourhood shares add up to {total:.3f}; they must add up to 1")
+        names = [n.name for n in self.neighbourhoods]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"neighbourhood names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+
+class AgeSpec(Strict):
+    bands: dict[str, float] = Field(
+        description="Age bands 'low-high' (inclusive years) with their share of residents, e.g. '0-17': 0.21",
+    )
+
+    @field_validator("bands")
+    @classmethod
+    def _bands(cls, value: dict[str, float]) -> dict[str, float]:
+        _check_weights(value)
+        for band in value:
+            low, sep, high = str(band).partition("-")
+            if not sep or not low.strip().isdigit() or not high.strip().isdigit():
+                raise ValueError(f"age band '{band}' must look like '18-34'")
+            if int(low) > int(high) or int(high) > 110:
+                raise ValueError(f"age band '{band}' must run from a lower to a higher age, at most 110")
+        return value
+
+    def parsed(self) -> list[tuple[int, int, float]]:
+        out = []
+        for band, weight in self.bands.items():
+            low, _, high = str(band).partition("-")
+            out.append((int(low), int(high), weight))
+        return out
+
+
+class NumberDist(Strict):
+    dist: Literal["uniform", "normal", "lognormal", "poisson"] = "uniform"
+    low: float | None = Field(default=None, description="uniform: lower bound")
+    high: float | None = Field(default=None, description="uniform: upper bound")
+    mean: float | None = Field(default=None, description="normal/poisson: mean")
+    median: float | None = Field(default=None, gt=0, description="lognormal: median")
+    sd: float | None = Field(default=None, ge=0, description="normal: standard deviation")
+    sigma: float | None = Field(default=None, ge=0, description="lognormal: sigma of the log")
+    min: float | None = Field(default=None, description="values below are raised to this")
+    max: float | None = Field(default=None, description="values above are lowered to this")
+    round: float | None = Field(default=None, gt=0, description="round to a multiple of this (1 gives integers)")
+
+    @model_validator(mode="after")
+    def _parameters(self) -> NumberDist:
+        need = {"uniform": ("low", "high"), "normal": ("mean", "sd"), "lognormal": ("median", "sigma"),
+                "poisson": ("mean",)}[self.dist]
+        missing = [p for p in need if getattr(self, p) is None]
+        if missing:
+            raise ValueError(f"a {self.dist} distribution needs {' and '.join(missing)}")
+        if self.dist == "uniform" and self.low > self.high:
+            raise ValueError("low must not be above high")
+        return self
+
+
+class Condition(Strict):
+    """One branch of a `when` list: the first branch whose `if` is true for a resident applies."""
+
+    if_: str = Field(alias="if", min_length=1, description="Expression on resident attributes, e.g. 'age >= 65'")
+    choice: dict[Any, float] | None = None
+    flag: float | None = Field(default=None, ge=0.0, le=1.0)
+    rate: float | None = Field(default=None, ge=0.0, le=1.0)
+
+    _weights = field_validator("choice")(lambda v: v if v is None else _check_weights(v))
+
+
+class Attribute(Strict):
+    """A resident attribute (language, disability, income …) drawn once per resident."""
+
+    name: str = Identifier
+    category: str
+    description: str = ""
+    unit: str = ""
+    choice: dict[Any, float] | None = Field(default=None, description="Categorical values with weights")
+    flag: float | None = Field(default=None, ge=0.0, le=1.0, description="Probability the flag is true")
+    number: NumberDist | None = None
+    when: list[Condition] = Field(default_factory=list, description="Conditional overrides, first match wins")
+    scope: Literal["person", "household"] = Field(
+        default="person", description="household: every member of a household shares the value",
+    )
+
+    _weights = field_validator("choice")(lambda v: v if v is None else _check_weights(v))
+    _category = field_validator("category")(lambda v: _check_category(v))
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Attribute:
+        kinds = [k for k in ("choice", "flag", "number") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError("give exactly one of choice, flag or number")
+        for i, cond in enumerate(self.when):
+            if kinds[0] == "number":
+                raise ValueError("`when` is not supported for number attributes")
+            if getattr(cond, kinds[0]) is None:
+                raise ValueError(f"when[{i}] must give `{kinds[0]}` like the attribute it overrides")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in ("choice", "flag", "number") if getattr(self, k) is not None)
+
+
+def _check_category(value: str) -> str:
+    if value not in CATEGORIES:
+        raise ValueError(f"unknown category '{value}'")
+    return value
+
+
+class Population(Strict):
+    age: AgeSpec
+    sex: dict[str, float] = Field(default_factory=lambda: {"F": 0.51, "M": 0.49})
+    attributes: list[Attribute] = Field(default_factory=list)
+
+    _weights = field_validator("sex")(_check_weights)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Population:
+        names = [a.name for a in self.attributes]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"attribute names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+
+class Coverage(Strict):
+    """Which residents a table holds records about: a base rate and conditional rates (first match wins)."""
+
+    rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    when: list[Condition] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _rates(self) -> Coverage:
+        for i, cond in enumerate(self.when):
+            if cond.rate is None:
+                raise ValueError(f"when[{i}] needs a `rate`")
+        return self
+
+
+class RecordsPerResident(Strict):
+    mean: float = Field(default=1.0, ge=1.0, le=50.0, description="Average records per covered resident")
+    max: int = Field(default=1, ge=1, le=200)
+
+
+class Defects(Strict):
+    """Data-quality defects and the share of records (or values) each touches."""
+
+    typo: float | None = Field(default=None, ge=0.0, le=1.0, description="names and addresses with a typo")
+    nickname: float | None = Field(default=None, ge=0.0, le=1.0, description="first names written as a nickname")
+    missing: float | None = Field(default=None, ge=0.0, le=1.0, description="values left empty (per value)")
+    duplicate: float | None = Field(default=None, ge=0.0, le=1.0, description="records entered twice")
+    swapped_day_month: float | None = Field(default=None, ge=0.0, le=1.0, description="dates with day and month swapped")
+    wrong_zip: float | None = Field(default=None, ge=0.0, le=1.0, description="ZIP codes with one wrong digit")
+    address_variant: float | None = Field(default=None, ge=0.0, le=1.0, description="addresses written another way")
+
+    def merged(self, override: Defects | None) -> Defects:
+        if override is None:
+            return self
+        data = self.model_dump()
+        data.update({k: v for k, v in override.model_dump().items() if v is not None})
+        return Defects(**data)
+
+    def rate(self, name: str) -> float:
+        return getattr(self, name) or 0.0
+
+
+class Habits(Strict):
+    """How a department writes things down."""
+
+    name_case: Literal["as_is", "upper", "lower", "title"] = "as_is"
+    name_order: Literal["first_last", "last_comma_first"] = "first_last"
+    strip_accents: bool = False
+    address_style: Literal["full", "abbreviated", "upper_abbreviated"] = "full"
+    date_format: str = Field(default="%Y-%m-%d", description="strftime format for every date this department writes")
+    id_prefix: str = Field(default="", max_length=12, description="Prefix of this department's record ids")
+    id_digits: int = Field(default=7, ge=3, le=12)
+    phone_style: Literal["dashes", "parens", "digits", "dots"] = "parens"
+    sex_codes: dict[str, str] = Field(default_factory=dict, description="How sex is written, e.g. {F: Female}")
+
+    @field_validator("date_format")
+    @classmethod
+    def _date_format(cls, value: str) -> str:
+        has_year = "%Y" in value or "%y" in value
+        has_month = any(code in value for code in ("%m", "%b", "%B"))
+        if not (has_year and has_month and "%d" in value):
+            raise ValueError("date_format must contain a year (%Y or %y), a month (%m, %b or %B) and a day (%d)")
+        return value
+
+
+BUILTIN_GENERATORS = {
+    # name: (default category, data type, description)
+    "record_id": ("direct_identifier", "text", "Record number in this department's own id scheme"),
+    "resident_key": ("direct_identifier", "text", "This department's own client number for the resident"),
+    "full_name": ("direct_identifier", "text", "Full name as the department wrote it"),
+    "first_name": ("direct_identifier", "text", "First name as the department wrote it"),
+    "last_name": ("direct_identifier", "text", "Family name as the department wrote it"),
+    "birth_date": ("quasi_identifier", "date", "Date of birth"),
+    "age": ("quasi_identifier", "integer", "Age in whole years on the scenario's reference date"),
+    "sex": ("quasi_identifier", "text", "Sex as recorded"),
+    "address": ("direct_identifier", "text", "Street address"),
+    "zip": ("quasi_identifier", "text", "Five-digit ZIP code"),
+    "neighbourhood": ("quasi_identifier", "text", "Neighbourhood of residence"),
+    "lat": ("precise_location", "real", "Latitude of the residence"),
+    "lon": ("precise_location", "real", "Longitude of the residence"),
+    "phone": ("direct_identifier", "text", "Telephone number (fictional 555-01xx range)"),
+    "email": ("direct_identifier", "text", "E-mail address (reserved example domains)"),
+    "ssn": ("direct_identifier", "text", "Social Security number (never-issued 9xx range)"),
+    "household_size": ("quasi_identifier", "integer", "Number of people in the household"),
+}
+
+
+class DateGen(Strict):
+    start: int = Field(description="Days relative to the reference date (negative: before)")
+    end: int = Field(default=0, description="Days relative to the reference date")
+
+    @model_validator(mode="after")
+    def _order(self) -> DateGen:
+        if self.start > self.end:
+            raise ValueError("start must not be after end")
+        return self
+
+
+class TableField(Strict):
+    """One column of a department table. Give exactly one generator: gen, attribute, expr, choice, flag,
+    number, date or text."""
+
+    name: str = Identifier
+    category: str | None = Field(default=None, description="Sensitivity category; builtin generators have one")
+    description: str = ""
+    unit: str = ""
+    gen: str | None = Field(default=None, description="A builtin generator: " + ", ".join(BUILTIN_GENERATORS))
+    attribute: str | None = Field(default=None, description="Copy a resident attribute")
+    expr: str | None = Field(default=None, description="Derive a value from resident attributes")
+    choice: dict[Any, float] | None = None
+    flag: float | None = Field(default=None, ge=0.0, le=1.0)
+    number: NumberDist | None = None
+    date: DateGen | None = None
+    text: list[str] | None = Field(
+        default=None, description="Free-text templates; {first_name}, {last_name}, {phone}, {address}, {age} … fill in",
+    )
+    when: list[Condition] = Field(default_factory=list)
+    missing: float | None = Field(default=None, ge=0.0, le=1.0, description="Override the department's missing rate")
+
+    _weights = field_validator("choice")(lambda v: v if v is None else _check_weights(v))
+    _category = field_validator("category")(lambda v: v if v is None else _check_category(v))
+
+    @model_validator(mode="after")
+    def _one_generator(self) -> TableField:
+        kinds = [k for k in GENERATOR_KEYS if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            given = ", ".join(kinds) or "none"
+            raise ValueError(f"give exactly one of {', '.join(GENERATOR_KEYS)} (given: {given})")
+        if self.gen is not None and self.gen not in BUILTIN_GENERATORS:
+            raise ValueError(f"unknown generator '{self.gen}'")
+        if self.category is None and self.gen is None and self.attribute is None:
+            raise ValueError("`category` is required unless a builtin `gen` or an `attribute` supplies one")
+        if self.when and self.kind not in ("choice", "flag"):
+            raise ValueError("`when` is only supported with choice or flag")
+        for i, cond in enumerate(self.when):
+            if getattr(cond, self.kind) is None:
+                raise ValueError(f"when[{i}] must give `{self.kind}` like the field it overrides")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in GENERATOR_KEYS if getattr(self, k) is not None)
+
+
+
+GENERATOR_KEYS = ("gen", "attribute", "expr", "choice", "flag", "number", "date", "text")
+
+
+class Table(Strict):
+    name: str = Identifier
+    description: str = Field(min_length=1)
+    coverage: Coverage
+    records_per_resident: RecordsPerResident = Field(default_factory=RecordsPerResident)
+    defects: Defects | None = Field(default=None, description="Override the department's defect rates")
+    fields: list[TableField] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_fields(self) -> Table:
+        names = [f.name for f in self.fields]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"field names must be unique within a table; repeated: {', '.join(dupes)}")
+        return self
+
+
+class Department(Strict):
+    id: str = Identifier
+    name: str = Field(min_length=1)
+    description: str = ""
+    kind: Literal["general", "health", "justice", "benefits", "housing", "education", "emergency",
+                  "transportation", "victim_services", "public", "federal"] = Field(
+        default="general", description="What sort of agency this is; rules use it to decide who may receive what",
+    )
+    habits: Habits = Field(default_factory=Habits)
+    defects: Defects = Field(default_factory=Defects)
+    tables: list[Table] = Field(default_factory=list)
+
+
+class PublicReference(Strict):
+    """The public dataset an attacker could hold: a voter-roll-like list with name, birth date, sex, ZIP, address."""
+
+    table: str = Field(default="public_voter_roll", pattern=r"^[a-z][a-z0-9_]*$")
+    description: str = "County voter roll, a public record anyone can obtain"
+    coverage: Coverage
+
+
+class CitySpec(Strict):
+    """Everything the generator needs: the city, its people and its departments' tables."""
+
+    seed: int = Field(ge=0, le=2**63 - 1)
+    reference_date: dt.date
+    city: City
+    population: Population
+    departments: list[Department] = Field(min_length=1)
+    public_reference: PublicReference | None = None
+
+    def tables(self) -> list[tuple[Department, Table]]:
+        return [(d, t) for d in self.departments for t in d.tables]
+
+    def attribute(self, name: str) -> Attribute | None:
+        return next((a for a in self.population.attributes if a.name == name), None)
+
+    def field_category(self, field: TableField) -> str:
+        """A field's category: its own, else its builtin generator's, else its resident attribute's."""
+        if field.category:
+            return field.category
+        if field.gen:
+            return BUILTIN_GENERATORS[field.gen][0]
+        attr = self.attribute(field.attribute)
+        return attr.category if attr else "operational"
