@@ -1,0 +1,38 @@
+"""Generated databases cached per scenario content, seed, size and app version, so a city is built once."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from sandbox_app import __version__
+from sandbox_app.scenario.model import Scenario
+from synthetic import GENERATOR_VERSION
+from synthetic.progress import TaskState
+
+
+def cache_dir() -> Path:
+    """Where generated cities live: $CITY_SANDBOX_HOME, else ~/.cache/city-sandbox."""
+    root = os.environ.get("CITY_SANDBOX_HOME")
+    base = Path(root) if root else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "city-sandbox"
+    base.mkdir(parents=True, exist_ok=True)
+    return base
+
+
+def cache_key(scenario: Scenario, residents: int | None = None) -> str:
+    content = scenario.model_dump_json(include={"seed", "reference_date", "city", "population", "departments",
+                                                "public_reference"})
+    digest = hashlib.sha256(f"{content}|{residents}|{__version__}|{GENERATOR_VERSION}".encode()).hexdigest()[:12]
+    return f"{scenario.name}-{scenario.seed}-{residents or scenario.city.residents}-{digest}"
+
+
+def cached_database(scenario: Scenario, residents: int | None = None, state: TaskState | None = None) -> Path:
+    """The scenario's database, generating it first if it is not cached yet."""
+    from synthetic.generate import generate_city
+
+    path = cache_dir() / f"{cache_key(scenario, residents)}.db"
+    if not path.exists():
+        generate_city(scenario, path, residents=residents, state=state, scenario_name=scenario.name,
+                      meta={"app_version": __version__})
+    return path

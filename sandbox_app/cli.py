@@ -1,0 +1,210 @@
+"""Command line: `city-sandbox` (also `python -m sandbox_app`). A thin layer over the headless core.
+
+Exit codes: 0 ok, 1 invalid input (or a share that is not approved), 2 usage error or unusable share.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from sandbox_app import __version__
+from sandbox_app.errors import SandboxError
+from sandbox_app.scenario.loader import builtin_scenarios, load_scenario
+from sandbox_app.scenario.model import Scenario
+from synthetic.progress import Cancelled
+
+DEFAULT_SCENARIO = "winter-storm"
+
+
+class TextProgress:
+    """A progress bar on stderr, redrawn only when the shown percentage changes (and only on a terminal)."""
+
+    def __init__(self, label: str, enabled: bool | None = None) -> None:
+        self.label = label
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.shown = -1
+
+    def set_progress(self, fraction: float, status: str = "") -> None:
+        percent = int(fraction * 100)
+        if not self.enabled or percent == self.shown:
+            return
+        self.shown = percent
+        bar = "#" * (percent // 4)
+        sys.stderr.write(f"\r{self.label} [{bar:<25}] {percent:3d}% {status[:40]:<40}")
+        if percent >= 100:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    def is_cancelled(self) -> bool:
+        return False
+
+
+def _print_json(data) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+def cmd_list(args) -> int:
+    out = []
+    for name in builtin_scenarios():
+        scenario = load_scenario(name)
+        out.append({"name": name, "title": scenario.title, "residents": scenario.city.residents,
+                    "departments": [d.id for d in scenario.departments],
+                    "exercises": [{"id": e.id, "title": e.title} for e in scenario.exercises]})
+    if args.json:
+        _print_json(out)
+        return 0
+    for item in out:
+        print(f"{item['name']}: {item['title']}")
+        print(f"  {item['residents']:,} residents; departments: {', '.join(item['departments'])}")
+        for ex in item["exercises"]:
+            print(f"  - {ex['id']}: {ex['title']}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    results = []
+    failed = False
+    for path in args.paths:
+        try:
+            scenario = load_scenario(path)
+            results.append({"file": path, "valid": True, "scenario": scenario.name, "problems": []})
+            if not args.json:
+                print(f"{path}: OK ({scenario.name}: {len(scenario.departments)} departments, "
+                      f"{len(scenario.exercises)} exercises)")
+        except SandboxError as err:
+            failed = True
+            results.append({"file": path, "valid": False, "problems": [p.to_dict() for p in err.problems]})
+            if not args.json:
+                print(str(err), file=sys.stderr)
+    if args.json:
+        _print_json(results)
+    return 1 if failed else 0
+
+
+def cmd_generate(args) -> int:
+    from synthetic.generate import generate_city
+
+    scenario = _scenario_with_seed(args.scenario, args.seed)
+    out = Path(args.out or f"{scenario.name}.db")
+    if out.exists() and not args.force:
+        print(f"{out}: already exists; use --force to replace it", file=sys.stderr)
+        return 1
+    if out.parent and not out.parent.exists():
+        print(f"{out.parent}: no such folder", file=sys.stderr)
+        return 1
+    progress = TextProgress(f"generating {scenario.name}", enabled=None if not args.json else False)
+    result = generate_city(scenario, out, residents=args.residents, state=progress,
+                           scenario_name=scenario.name, meta={"app_version": __version__})
+    summary = {"database": str(result.database), "scenario": scenario.name, "seed": scenario.seed,
+               "residents": result.residents, "tables": result.tables, "seconds": round(result.seconds, 3)}
+    if args.json:
+        _print_json(summary)
+    else:
+        print(f"Generated {scenario.name} ({result.residents:,} residents, seed {scenario.seed}) "
+              f"in {result.seconds:.1f} s -> {result.database}")
+        for table, rows in result.tables.items():
+            print(f"  {table:<40} {rows:>9,} rows")
+    return 0
+
+
+def _scenario_with_seed(name: str, seed: int | None) -> Scenario:
+    scenario = load_scenario(name)
+    if seed is not None:
+        source = scenario._source
+        scenario = scenario.model_copy(update={"seed": seed})
+        scenario._source = source
+    return scenario
+
+
+def cmd_schema(args) -> int:
+    from sandbox_app.scenario.schema import scenario_json_schema
+
+    text = json.dumps(scenario_json_schema(), indent=2)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        print(text)
+    return 0
+
+
+def cmd_gui(args) -> int:
+    """Until the trainee window lands: generate the default city (cached) and say where it is."""
+    from sandbox_app.cache import cached_database
+
+    scenario = load_scenario(args.scenario)
+    path = cached_database(scenario, state=TextProgress(f"preparing {scenario.name}"))
+    print(f"{scenario.title}")
+    print(f"City database ready: {path}")
+    print("Open it with any SQLite tool, or try: city-sandbox list, city-sandbox score …")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="city-sandbox", description="City Data-Sharing Sandbox: practise "
+                                     "what to share between city departments, on a synthetic city.")
+    parser.add_argument("--version", action="version", version=f"city-sandbox {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("gui", help="open the app on a built-in scenario (the default command)")
+    p.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO, help="built-in scenario name or file")
+    p.set_defaults(func=cmd_gui)
+
+    p = sub.add_parser("list", help="list the built-in scenarios and their exercises")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("validate", help="check scenario files and report every problem with file:line")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="scenario files (or built-in names)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("generate", help="generate a scenario's city into a SQLite database")
+    p.add_argument("scenario", metavar="SCENARIO", help="built-in scenario name or a path to a scenario file")
+    p.add_argument("--out", metavar="DB", help="database file to write (default: SCENARIO.db)")
+    p.add_argument("--seed", type=int, help="override the scenario's seed")
+    p.add_argument("--residents", type=_positive_int, help="override the number of residents")
+    p.add_argument("--force", action="store_true", help="replace an existing database")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("schema", help="write the JSON Schema of scenario files (for editors)")
+    p.add_argument("--out", metavar="FILE", help="file to write (default: print)")
+    p.set_defaults(func=cmd_schema)
+
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if not 10 <= value <= 5_000_000:
+        raise argparse.ArgumentTypeError("must be between 10 and 5,000,000")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        args = parser.parse_args(["gui", *(argv or [])])
+    try:
+        return args.func(args)
+    except SandboxError as err:
+        print(str(err), file=sys.stderr)
+        return err.exit_code
+    except Cancelled:
+        print("cancelled; nothing was written", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
