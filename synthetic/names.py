@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -61,7 +61,7 @@ def _weighted(values, origin_weight: float) -> tuple[list[str], list[float]]:
     return values, [origin_weight / len(values)] * len(values)
 
 
-@lru_cache(maxsize=None)
+@cache
 def available_origins() -> tuple[str, ...]:
     out = []
     for loc in LATIN_LOCALES:
