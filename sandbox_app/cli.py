@@ -175,6 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", help="file to write (default: print)")
     p.set_defaults(func=cmd_schema)
 
+    from sandbox_app.cli_engine import add_engine_commands
+
+    add_engine_commands(sub)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Risk metrics, the rule catalogue and scoring of shares."""

@@ -39,7 +39,8 @@ class Agreement(Strict):
     min_cell_size: int = Field(default=11, ge=1, le=1000)
     k_threshold: int | None = Field(default=None, ge=1, le=1000, description="Default from `release`: 5/11/20")
     l_threshold: int = Field(default=2, ge=1, le=50)
-    prosecutor_risk: float = Field(default=0.09, gt=0, le=1)
+    prosecutor_risk: float | None = Field(default=None, gt=0, le=1,
+                                          description="Highest prosecutor risk allowed; default 1/k")
     retention_days: int = Field(default=365, ge=1, le=36500)
     redisclosure: Literal["prohibited", "with_approval", "permitted"] = "prohibited"
     clauses: list[Clause] = Field(default_factory=list)

@@ -1,0 +1,172 @@
+"""Command line for the sharing and privacy engine: `score`, `apply` and `check`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sandbox_app.cache import cached_database
+from sandbox_app.errors import ShareError
+from sandbox_app.scenario.loader import load_scenario
+from sandbox_app.scenario.model import Exercise, Scenario
+
+
+def _database(scenario: Scenario, db_path: str | None):
+    from sandbox_app.sharing.database import CityDatabase
+
+    return CityDatabase(db_path) if db_path else CityDatabase(cached_database(scenario))
+
+
+def _print_report(report) -> None:
+    print(f"Verdict: {report.verdict.upper()}   privacy {report.privacy_score}/100   "
+          f"usefulness {report.usefulness_score}/100")
+    m = report.metrics
+    k = "n/a" if m["k_anonymity"] is None else m["k_anonymity"]
+    print(f"Records {m['records']:,} · k-anonymity {k} · unique {m['unique_records']:,} · prosecutor risk "
+          f"{m['prosecutor_risk_max']:.2f} · re-identified by linkage {m['reidentified_by_linkage']:,}")
+    if not report.findings:
+        print("No findings.")
+    for f in report.findings:
+        where = f" [clause {f.clause}]" if f.clause else ""
+        print(f"\n{f.severity.upper():8} {f.rule}{where}: {f.message}")
+        print(f"         {f.citation}")
+        if f.hint:
+            print(f"         Fix: {f.hint}")
+
+
+def cmd_score(args) -> int:
+    from sandbox_app.privacy.score import score_share
+    from sandbox_app.sharing.document import load_share
+
+    scenario = load_scenario(args.scenario)
+    share = load_share(args.share)
+    db = _database(scenario, args.db)
+    try:
+        report = score_share(db, scenario, args.exercise, share)
+    finally:
+        db.close()
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, default=str))
+    else:
+        _print_report(report)
+    return 0 if report.verdict == "approve" else 1
+
+
+def cmd_apply(args) -> int:
+    from sandbox_app.sharing.apply import apply_share, export_csv
+    from sandbox_app.sharing.document import load_share
+
+    scenario = load_scenario(args.scenario)
+    share = load_share(args.share)
+    exercise = scenario.exercise(share.exercise) if share.exercise else None
+    db = _database(scenario, args.db)
+    try:
+        extract = apply_share(db, share, holding_department=exercise.holding_department if exercise else None)
+        export_csv(extract, args.out)
+    finally:
+        db.close()
+    print(f"wrote {len(extract.frame):,} rows to {args.out}")
+    return 0
+
+
+@dataclass
+class CheckRow:
+    exercise: str
+    answer: str
+    expected: str
+    verdict: str
+    privacy: int
+    usefulness: int
+    ok: bool
+    note: str = ""
+
+
+def answer_path(scenario: Scenario, ref: str) -> Path:
+    base = scenario._source.parent if scenario._source else Path.cwd()
+    return base / ref
+
+
+def _load_answer(scenario: Scenario, ref):
+    from sandbox_app.sharing.document import load_share, parse_share_text
+
+    if isinstance(ref, dict):
+        return parse_share_text(json.dumps(ref), f"{scenario.name} (inline answer)"), "inline"
+    return load_share(answer_path(scenario, ref)), ref
+
+
+def check_scenario_answers(scenario: Scenario, db) -> list[CheckRow]:
+    """Score every model answer (must approve with both scores >= 90) and known-bad answer (its expected verdict)."""
+    from sandbox_app.privacy.score import score_share
+
+    rows = []
+    for exercise in scenario.exercises:
+        answers = [(exercise.model_answer, "approve")] if exercise.model_answer is not None else []
+        answers += [(bad.share, bad.expect) for bad in exercise.bad_answers]
+        if exercise.model_answer is None:
+            rows.append(CheckRow(exercise.id, "-", "approve", "-", 0, 0, False, "no model answer"))
+        for ref, expected in answers:
+            rows.append(_check_one(scenario, db, exercise, ref, expected, score_share))
+    return rows
+
+
+def _check_one(scenario, db, exercise: Exercise, ref, expected: str, score_share) -> CheckRow:
+    try:
+        share, name = _load_answer(scenario, ref)
+        report = score_share(db, scenario, exercise, share)
+    except ShareError as err:
+        return CheckRow(exercise.id, str(ref), expected, "error", 0, 0, False, str(err).splitlines()[0])
+    ok = report.verdict == expected
+    note = ""
+    if expected == "approve" and ok and min(report.privacy_score, report.usefulness_score) < 90:
+        ok, note = False, "model answer must score 90+ on both"
+    if not ok and not note:
+        note = "; ".join(f"{f.rule} ({f.severity})" for f in report.findings[:4]) or "no findings"
+    return CheckRow(exercise.id, Path(name).name, expected, report.verdict, report.privacy_score,
+                    report.usefulness_score, ok, note)
+
+
+def cmd_check(args) -> int:
+    all_rows = []
+    for name in args.scenarios:
+        scenario = load_scenario(name)
+        db = _database(scenario, args.db)
+        try:
+            rows = check_scenario_answers(scenario, db)
+        finally:
+            db.close()
+        all_rows += [(scenario.name, r) for r in rows]
+    if args.json:
+        print(json.dumps([{"scenario": s, **r.__dict__} for s, r in all_rows], indent=2))
+    else:
+        print(f"{'scenario':<20} {'exercise':<24} {'answer':<40} {'expect':<8} {'got':<8} priv  use  ok")
+        for s, r in all_rows:
+            print(f"{s:<20} {r.exercise:<24} {r.answer[:40]:<40} {r.expected:<8} {r.verdict:<8} {r.privacy:>4} "
+                  f"{r.usefulness:>4}  {'ok' if r.ok else 'MISS'}{'  ' + r.note if r.note else ''}")
+        misses = sum(not r.ok for _, r in all_rows)
+        print(f"\n{len(all_rows) - misses} of {len(all_rows)} answers scored as expected.")
+    return 0 if all(r.ok for _, r in all_rows) else 1
+
+
+def add_engine_commands(sub) -> None:
+    p = sub.add_parser("score", help="score a share document against an exercise")
+    p.add_argument("scenario", metavar="SCENARIO", help="built-in scenario name or file")
+    p.add_argument("exercise", metavar="EXERCISE", help="exercise id")
+    p.add_argument("share", metavar="SHARE.json", help="the share document")
+    p.add_argument("--db", metavar="DB", help="generated database (default: generate and cache one)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("apply", help="apply a share and write the extract as CSV")
+    p.add_argument("scenario", metavar="SCENARIO", help="built-in scenario name or file")
+    p.add_argument("share", metavar="SHARE.json", help="the share document")
+    p.add_argument("--out", required=True, metavar="CSV", help="CSV file to write")
+    p.add_argument("--db", metavar="DB", help="generated database (default: generate and cache one)")
+    p.set_defaults(func=cmd_apply)
+
+    p = sub.add_parser("check", help="score every model and known-bad answer of scenarios")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="built-in scenario names or files")
+    p.add_argument("--db", metavar="DB", help="generated database (default: generate and cache one)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_check)
+

@@ -1,0 +1,67 @@
+"""The rule catalogue (rules.yaml) as data, and the findings rules produce."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+from ruamel.yaml import YAML
+
+SEVERITIES = ("blocker", "major", "minor")
+PENALTY = {"blocker": 40, "major": 15, "minor": 5}
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    title: str
+    citation: str
+    verified: bool
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def cited(self) -> str:
+        return self.citation if self.verified else f"{self.citation} (unverified)"
+
+
+@cache
+def catalogue() -> dict[str, Rule]:
+    text = resources.files("sandbox_app.privacy").joinpath("rules.yaml").read_text(encoding="utf-8")
+    data = YAML(typ="safe").load(text)
+    return {r["id"]: Rule(r["id"], r["severity"], r["title"], r["citation"], bool(r.get("verified", True)),
+                          dict(r.get("settings", {}))) for r in data["rules"]}
+
+
+@dataclass
+class Finding:
+    """One thing wrong with a share: which rule, how bad, why, about which fields and rows, and a better choice."""
+
+    rule: str
+    severity: str
+    message: str
+    fields: list[str] = field(default_factory=list)
+    rows: int = 0
+    hint: str = ""
+    clause: str | None = None
+    examples: list = field(default_factory=list)
+
+    @property
+    def citation(self) -> str:
+        return catalogue()[self.rule].cited
+
+    @property
+    def title(self) -> str:
+        return catalogue()[self.rule].title
+
+    def to_dict(self) -> dict:
+        return {"rule": self.rule, "severity": self.severity, "title": self.title, "message": self.message,
+                "citation": self.citation, "clause": self.clause, "fields": self.fields, "rows": int(self.rows),
+                "hint": self.hint, "examples": self.examples}
+
+
+def finding(rule_id: str, message: str, *, severity: str | None = None, **kw) -> Finding:
+    """A finding of a catalogued rule (its default severity unless the check decides otherwise)."""
+    rule = catalogue()[rule_id]
+    return Finding(rule_id, severity or rule.severity, message, **kw)
