@@ -1,0 +1,30 @@
+"""The benchmark script still runs end to end and reports every figure (it asserts nothing about speed)."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench.py"
+SUMMARY_KEYS = ["gen_vs_naive", "gen_vs_write_limit", "naive_records_per_s", "gen_records_per_s",
+                "write_limit_records_per_s", "gen_peak_rss_mb", "score_cold_ms", "score_median_ms",
+                "score_p95_ms", "linkage_s", "peak_rss_mb"]
+
+
+def test_benchmark_tiny_run_reports_every_figure(tmp_path):
+    proc = subprocess.run([sys.executable, str(BENCH), "--json", "--tiny", "--cache", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)  # --json: one object, nothing else on stdout
+    for key in SUMMARY_KEYS:
+        value = result[key]
+        assert isinstance(value, int | float) and math.isfinite(value) and value > 0, (key, value)
+    assert set(result["targets"]) >= {"gen_vs_naive", "gen_vs_write_limit", "score_median_ms", "linkage_s"}
+    assert all(isinstance(t["met"], bool) for t in result["targets"].values())
+    details = result["details"]
+    assert details["score"]["extract_rows"] > 0
+    assert details["generate"]["rows"]["_residents"] == 2_000
+    assert result["machine"]["nproc"] >= 1
