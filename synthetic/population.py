@@ -185,10 +185,19 @@ def build_population(spec: CitySpec, residents: int | None = None) -> Population
     sex = np.array(sex_values, dtype=object)[rng.choice(len(sex_values), size=n, p=sex_p / sex_p.sum())]
     bands = spec.population.age.parsed()
     age = _ages(rng, bands, n)
+    # Every household is headed by an adult: swap minors drawn as heads with adults drawn as other members,
+    # which keeps the age distribution exactly as the scenario says.
+    minor_heads = np.flatnonzero(is_head & (age < 18))
+    adult_members = np.flatnonzero(~is_head & (age >= 18))
+    swaps = min(len(minor_heads), len(adult_members))
+    if swaps:
+        partners = rng.choice(adult_members, size=swaps, replace=False)
+        heads = minor_heads[:swaps]
+        age[heads], age[partners] = age[partners], age[heads].copy()
+    left = minor_heads[swaps:]
     adult_bands = [(max(lo, 18), hi, w) for lo, hi, w in bands if hi >= 18]
-    minors_alone = np.flatnonzero(is_head & (age < 18))
-    if len(minors_alone) and adult_bands:
-        age[minors_alone] = _ages(rng, adult_bands, len(minors_alone))
+    if len(left) and adult_bands:  # too few adults to swap with: draw adult heads
+        age[left] = _ages(rng, adult_bands, len(left))
     base = np.array([_shift_years(ref, a).toordinal() for a in range(0, int(age.max()) + 2)], dtype=np.int32)
     birth_ordinal = base[age] - rng.integers(0, 365, n).astype(np.int32)
 

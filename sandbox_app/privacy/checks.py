@@ -61,7 +61,8 @@ def check_agreement_scope(ctx: ShareContext) -> list[Finding]:
     out = []
     prohibited = set(ctx.agreement.prohibited_categories) - LAW_CATEGORIES
     for category in sorted(prohibited):
-        pairs = [(p, c) for p, c in _any_columns(ctx, {category})]
+        pairs = [(p, c) for p, c in _any_columns(ctx, {category})
+                 if category != "direct_identifier" or identifies(c)]  # a keyed pseudonym names no one
         if pairs:
             out.append(finding(
                 "agreement_scope", f"The agreement excludes {category.replace('_', ' ')} data, but the share "
@@ -88,7 +89,10 @@ def check_minimisation(ctx: ShareContext) -> list[Finding]:
             extra.append((part, col))
             continue
         need = needs.fields[needed[0]]
-        if grain_satisfies(col.grain, need) and not grain_satisfies(need, col.grain):
+        grain = col.grain
+        if grain == "exact" and ctx.db.column_info(part.table, needed[0]).get("data_type") == "flag":
+            grain = "flag"  # a yes/no column kept as it is is already just a flag
+        if grain_satisfies(grain, need) and not grain_satisfies(need, grain):
             finer.append((part, col, need))
     out = []
     health = {"health", "mental_health", "hiv_status"}  # reported by hipaa_min_necessary
@@ -250,7 +254,27 @@ def check_benefits_tax(ctx: ShareContext) -> list[Finding]:
                                    "law allows.", fields=_fields(pairs), rows=_rows(pairs),
                                    clause=ctx.clause_about("benefit", "medicaid", "snap"),
                                    hint="drop it, or share it only for administering the programme"))
+    out += _benefit_recipients_beyond_purpose(ctx)
     return out
+
+
+def _benefit_recipients_beyond_purpose(ctx: ShareContext) -> list[Finding]:
+    """Naming people from a benefits programme's files tells the recipient they are on that programme: naming
+    residents the purpose does not cover discloses benefits data outside its lawful purpose."""
+    u = ctx.usefulness
+    if not (ctx.holder and ctx.holder.kind == "benefits" and ctx.row_level and ctx.identified_parts()
+            and u is not None and u.shared_rows):
+        return []
+    extra = u.shared_rows - u.useful_rows
+    if extra <= 0 or extra < 0.02 * u.shared_rows:
+        return []
+    tables = {p.table for p in ctx.identified_parts()}
+    medicaid = any("medicaid" in c.lower() for t in tables for c in ctx.db.columns(t))
+    rule = "medicaid_purpose" if medicaid else "snap_confidentiality"
+    return [finding(rule, f"{extra:,} named records are about benefit recipients the purpose does not cover: "
+                    "being on the list alone tells the recipient they receive benefits.", rows=extra,
+                    fields=sorted({c.name for p in ctx.identified_parts() for c in p.columns if identifies(c)}),
+                    hint="filter the rows to exactly the programme and residents the purpose covers")]
 
 
 def check_housing_dv(ctx: ShareContext) -> list[Finding]:
@@ -320,7 +344,7 @@ def check_hash(ctx: ShareContext) -> list[Finding]:
 
 
 PHONE = re.compile(r"\(?\b\d{3}\)?[-. ]?555[-. ]?01\d\d\b")
-STREET = re.compile(r"\b\d{1,5} [A-Z][a-z]+ (Street|St|Avenue|Ave|Road|Rd|Drive|Dr|Lane|Ln|Court|Ct|Place|Pl|"
+STREET = re.compile(r"\b\d{1,5} [A-Z][a-z]+ (?:Street|St|Avenue|Ave|Road|Rd|Drive|Dr|Lane|Ln|Court|Ct|Place|Pl|"
                     r"Boulevard|Blvd|Way|Terrace|Ter|Parkway|Pkwy|Circle|Cir)\b", re.IGNORECASE)
 
 
