@@ -36,13 +36,16 @@ def add_typos(values: np.ndarray, rng: np.random.Generator, rate: float) -> None
             values[i] = typo(values[i], rng)
 
 
+_NICK = {formal.lower(): short for formal, short in NICKNAMES.items()}
+
+
 def nickname(first: str) -> str:
-    for formal, short in NICKNAMES.items():
-        if first.lower() == formal.lower():
-            if first.isupper():
-                return short.upper()
-            return short.lower() if first.islower() else short
-    return first
+    short = _NICK.get(first.lower())
+    if short is None:
+        return first
+    if first.isupper():
+        return short.upper()
+    return short.lower() if first.islower() else short
 
 
 def nickname_pool(pool: np.ndarray) -> np.ndarray:

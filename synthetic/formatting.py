@@ -53,11 +53,21 @@ def addresses(number: np.ndarray, street: np.ndarray, unit: np.ndarray, labels: 
     return number.astype(str).astype(object) + " " + labels[street] + unit_text
 
 
+_DATE_TEXT: dict[str, tuple[int, np.ndarray]] = {}
+
+
 def format_dates(ordinals: np.ndarray, fmt: str) -> np.ndarray:
-    """Format day ordinals with a strftime format, once per distinct day."""
-    uniq, inverse = np.unique(ordinals, return_inverse=True)
-    text = np.array([dt.date.fromordinal(int(o)).strftime(fmt) for o in uniq], dtype=object)
-    return text[inverse]
+    """Format day ordinals with a strftime format; each day is formatted once per process and format."""
+    if len(ordinals) == 0:
+        return np.empty(0, dtype=object)
+    low, high = int(ordinals.min()), int(ordinals.max())
+    start, table = _DATE_TEXT.get(fmt, (low, np.empty(0, dtype=object)))
+    if low < start or high >= start + len(table):
+        start = min(low, start) if len(table) else low
+        end = max(high + 1, start + len(table))
+        table = np.array([dt.date.fromordinal(o).strftime(fmt) for o in range(start, end)], dtype=object)
+        _DATE_TEXT[fmt] = (start, table)
+    return table[ordinals - start]
 
 
 def swapped_dates(ordinals: np.ndarray, fmt: str) -> np.ndarray:
@@ -83,16 +93,23 @@ def phones(area: np.ndarray, line: np.ndarray, style: str) -> np.ndarray:
     return a + "-555-01" + tail
 
 
-def emails(first: np.ndarray, last: np.ndarray, domain: np.ndarray, number: np.ndarray) -> np.ndarray:
-    local = first + "." + last
-    local = np.array([strip_accents(v).lower().replace(" ", "").replace("'", "") for v in local], dtype=object)
+def email_pool(pool: np.ndarray) -> np.ndarray:
+    """Names as the local part of an e-mail address: ASCII, lower case, no spaces or apostrophes."""
+    return np.array([strip_accents(v).lower().replace(" ", "").replace("'", "") for v in pool], dtype=object)
+
+
+def emails(first_local: np.ndarray, last_local: np.ndarray, domain: np.ndarray, number: np.ndarray) -> np.ndarray:
+    """Addresses at the reserved example domains; `first_local`/`last_local` come from `email_pool`."""
     suffix = np.where(number % 3 == 0, np.char.mod("%d", number % 100).astype(object), "")
-    return local + suffix + "@" + EMAIL_DOMAINS[domain]
+    return first_local + "." + last_local + suffix + "@" + EMAIL_DOMAINS[domain]
+
+
+def zero_padded(numbers: np.ndarray, digits: int) -> np.ndarray:
+    return np.char.zfill(numbers.astype(np.int64).astype(str), digits).astype(object)
 
 
 def record_ids(prefix: str, digits: int, start: int, count: int) -> np.ndarray:
-    numbers = np.arange(start, start + count)
-    return np.array([f"{prefix}{n:0{digits}d}" for n in numbers], dtype=object)
+    return prefix + zero_padded(np.arange(start, start + count), digits)
 
 
 def resident_keys(prefix: str, digits: int, resident_ids: np.ndarray, salt: int) -> np.ndarray:
@@ -100,4 +117,4 @@ def resident_keys(prefix: str, digits: int, resident_ids: np.ndarray, salt: int)
     space = 10**digits
     step = 7_777_777 if np.gcd(7_777_777, space) == 1 else 1_000_003
     keys = (resident_ids.astype(np.int64) * step + salt) % space
-    return np.array([f"{prefix}{k:0{digits}d}" for k in keys], dtype=object)
+    return prefix + zero_padded(keys, digits)

@@ -96,7 +96,7 @@ def _write_residents(w: _Writer, spec: CitySpec, pop: Population, steps: Steps) 
                   fmt.addresses(pop.house_number[chunk], pop.street[chunk], pop.unit[chunk], labels, "full"), zips,
                   np.asarray(pop.neighbourhood_names, dtype=object)[pop.neighbourhood[chunk]],
                   pop.lat[chunk], pop.lon[chunk], fmt.phones(pop.phone_area[chunk], pop.phone_line[chunk], "dashes"),
-                  fmt.emails(first, last, pop.email_domain[chunk], chunk), ssn_text(pop.ssn_index[chunk]),
+                  pop.emails(chunk), ssn_text(pop.ssn_index[chunk]),
                   pop.household_size[chunk]]
         arrays += [pop.tags[t][chunk].astype(np.int64) for t in pop.tags]
         for name, kind in attr_types.items():

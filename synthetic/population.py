@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from synthetic.expr import parse
+from synthetic.formatting import email_pool, emails
 from synthetic.names import name_pools, street_pool
 from synthetic.spec import Attribute, CitySpec, Condition, NumberDist
 
@@ -110,6 +111,23 @@ class Population:
     neighbourhood_zips: list[str]
     tags: dict[str, np.ndarray] = field(default_factory=dict)
     attributes: dict[str, np.ndarray] = field(default_factory=dict)
+    _categories: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+
+    def emails(self, index: np.ndarray) -> np.ndarray:
+        if "email" not in self._categories:
+            self._categories["email"] = (email_pool(self.first_names), email_pool(self.last_names))
+        first, last = self._categories["email"]
+        return emails(first[self.first_name[index]], last[self.last_name[index]], self.email_domain[index], index)
+
+    def _column(self, name: str, values: np.ndarray, sel) -> object:
+        """Text columns as pandas categoricals, factorised once: building frames stays cheap however often."""
+        if values.dtype != object:
+            return values[sel]
+        if name not in self._categories:
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            self._categories[name] = (codes, uniques)
+        codes, uniques = self._categories[name]
+        return pd.Categorical.from_codes(codes[sel], categories=pd.Index(uniques, dtype=object))
 
     @property
     def ids(self) -> np.ndarray:
@@ -119,17 +137,20 @@ class Population:
         """The columns expressions may use (age, sex, neighbourhood, zip, tags, attributes …)."""
         sel = slice(None) if index is None else index
         nb = self.neighbourhood[sel]
+        names = pd.Index(self.neighbourhood_names, dtype=object)
+        zips = pd.Index(self.neighbourhood_zips, dtype=object)
         data = {
-            "age": self.age[sel], "sex": self.sex[sel],
-            "neighbourhood": np.asarray(self.neighbourhood_names, dtype=object)[nb],
-            "zip": np.asarray(self.neighbourhood_zips, dtype=object)[nb],
+            "age": self.age[sel], "sex": self._column("sex", self.sex, sel),
+            "neighbourhood": pd.Categorical.from_codes(nb, categories=names) if names.is_unique
+            else names.to_numpy()[nb],
+            "zip": pd.Categorical.from_codes(nb, categories=zips) if zips.is_unique else zips.to_numpy()[nb],
             "household_size": self.household_size[sel],
             "lat": self.lat[sel], "lon": self.lon[sel],
         }
         for name, values in self.tags.items():
             data[name] = values[sel]
         for name, values in self.attributes.items():
-            data[name] = values[sel]
+            data[name] = self._column(name, values, sel)
         return pd.DataFrame(data)
 
 
@@ -263,7 +284,9 @@ def _shift_years(day: dt.date, years: int) -> dt.date:
 
 def ssn_text(index: np.ndarray) -> np.ndarray:
     """SSNs for positions in the never-issued 9xx space, as 'AAA-GG-SSSS'."""
-    area = 900 + index // (99 * 9999)
-    group = 1 + (index // 9999) % 99
-    serial = 1 + index % 9999
-    return np.array([f"{a:03d}-{g:02d}-{s:04d}" for a, g, s in zip(area, group, serial, strict=True)], dtype=object)
+    from synthetic.formatting import zero_padded
+
+    area = (900 + index // (99 * 9999)).astype(str).astype(object)
+    group = zero_padded(1 + (index // 9999) % 99, 2)
+    serial = zero_padded(1 + index % 9999, 4)
+    return area + "-" + group + "-" + serial

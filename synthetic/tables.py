@@ -151,8 +151,7 @@ class _Context:
         if gen == "phone":
             return fmt.phones(pop.phone_area[res], pop.phone_line[res], habits.phone_style)
         if gen == "email":
-            return fmt.emails(pop.first_names[pop.first_name[res]], pop.last_names[pop.last_name[res]],
-                              pop.email_domain[res], res)
+            return pop.emails(res)
         if gen == "ssn":
             return ssn_text(pop.ssn_index[res])
         if gen == "household_size":
