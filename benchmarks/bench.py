@@ -30,16 +30,19 @@ HERE = Path(__file__).resolve().parent
 BENCH_CITY = HERE / "bench_city.yaml"
 GEN_SCENARIO = "winter-storm"
 SIZES = {  # mode -> sizes
-    "tiny": dict(naive_records=200, gen_residents=2_000, bench_residents=20_000, score_runs=3, breakdown_runs=2,
-                 link_extract=10_000, link_reference=100_000),
-    "quick": dict(naive_records=3_000, gen_residents=20_000, bench_residents=None, score_runs=15, breakdown_runs=5,
-                  link_extract=100_000, link_reference=1_000_000),
-    "full": dict(naive_records=3_000, gen_residents=100_000, bench_residents=None, score_runs=15, breakdown_runs=5,
-                 link_extract=100_000, link_reference=1_000_000, scale_residents=1_000_000,
-                 real_link_residents=1_270_000),
+    "tiny": dict(repeats=1, naive_records=100, naive_pragmas_records=200, gen_residents=2_000,
+                 bench_residents=20_000, score_runs=3, breakdown_runs=2, link_extract=10_000,
+                 link_reference=100_000),
+    "quick": dict(repeats=3, naive_records=300, naive_pragmas_records=3_000, gen_residents=20_000,
+                  bench_residents=None, score_runs=15, breakdown_runs=5, link_extract=100_000,
+                  link_reference=1_000_000),
+    "full": dict(repeats=3, naive_records=1_000, naive_pragmas_records=3_000, gen_residents=100_000,
+                 bench_residents=None, score_runs=15, breakdown_runs=5, link_extract=100_000,
+                 link_reference=1_000_000, scale_residents=1_000_000, real_link_residents=1_400_000),
 }
 TARGETS = {  # summary key -> (comparison, goal, label)
     "gen_vs_naive": (">=", 20.0, "generation vs naive (x)"),
+    "gen_vs_naive_pragmas": (">=", 20.0, "generation vs naive with PRAGMAs (x)"),
     "gen_vs_write_limit": (">=", 0.5, "generation vs write limit (share)"),
     "scale_s": ("<", 60.0, "1M residents (s)"),
     "scale_peak_rss_mb": ("<", 1024.0, "1M residents peak RSS (MB)"),
@@ -73,13 +76,13 @@ def _count_rows(path: str) -> dict[str, int]:
         return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
 
 
-def child_naive(scenario: str, out: str, records: int) -> dict:
+def child_naive(scenario: str, out: str, records: int, pragmas: bool) -> dict:
     from naive import generate_naive
 
     from sandbox_app.scenario.loader import load_scenario
     spec = load_scenario(scenario)
     base = _peak_rss_mb()
-    result = generate_naive(spec, out, records)
+    result = generate_naive(spec, out, records, pragmas=pragmas)
     return {**result, "rows": _count_rows(out), "rss_after_import_mb": base}
 
 
@@ -100,7 +103,8 @@ def child_generate(scenario: str, out: str, residents: int) -> dict:
 def child_write_limit(source: str, out: str) -> dict:
     """Raw executemany of the generator's own rows, read into memory first: this machine's write limit."""
     with sqlite3.connect(source) as conn:
-        tables = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY rowid").fetchall()
+        tables = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
+        tables = tables.fetchall()
         data = [(name, sql, conn.execute(f'SELECT * FROM "{name}"').fetchall()) for name, sql in tables]
     base = _peak_rss_mb()
     started = time.perf_counter()
@@ -219,7 +223,8 @@ def child_linkage_real(db_path: str, scenario: str, extract_rows: int, runs: int
 
 
 CHILDREN = {"naive": child_naive, "generate": child_generate, "write_limit": child_write_limit,
-            "score": child_score, "linkage_synthetic": child_linkage_synthetic, "linkage_real": child_linkage_real}
+            "score": child_score, "linkage_synthetic": child_linkage_synthetic,
+            "linkage_real": child_linkage_real}
 
 
 # ------------------------------------------------------------------------------------------ parent
@@ -239,10 +244,23 @@ def run_child(kind: str, **params) -> dict:
     return result
 
 
+def best_of(repeats: int, kind: str, **params) -> dict:
+    """The fastest of `repeats` runs (the least disturbed by other work on the machine); every time is kept."""
+    runs = []
+    for _ in range(repeats):
+        Path(params["out"]).unlink(missing_ok=True)
+        runs.append(run_child(kind, **params))
+    best = min(runs, key=lambda r: r["seconds"])
+    return {**best, "all_seconds": [r["seconds"] for r in runs],
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs)}
+
+
 def bench_city_db(cache: Path, residents: int | None) -> Path:
     """The benchmark city, generated once per scenario text, generator version and size (then reused)."""
-    from synthetic import GENERATOR_VERSION
-    key = hashlib.sha256(BENCH_CITY.read_bytes() + GENERATOR_VERSION.encode()).hexdigest()[:12]
+    digest = hashlib.sha256(BENCH_CITY.read_bytes())
+    for source in sorted((HERE.parent / "synthetic").glob("*.py")):  # the generator's code, not just a version
+        digest.update(source.read_bytes())
+    key = digest.hexdigest()[:12]
     path = cache / f"bench-city-{residents or 'default'}-{key}.db"
     if not path.exists():
         cache.mkdir(parents=True, exist_ok=True)
@@ -252,32 +270,43 @@ def bench_city_db(cache: Path, residents: int | None) -> Path:
     return path
 
 
+def _proc_field(path: str, name: str) -> str:
+    """The value of the first `name: value` line of a /proc file ('' where there is none)."""
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError:
+        return ""
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith(name)), "")
+
+
 def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
-    mem = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
-                if line.startswith("MemTotal")), 0) if Path("/proc/meminfo").exists() else 0
-    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_mb": mem, "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version, "platform": platform.platform()}
+    mem_kb = _proc_field("/proc/meminfo", "MemTotal").split()
+    return {"nproc": os.cpu_count(), "cpu": _proc_field("/proc/cpuinfo", "model name") or platform.processor(),
+            "ram_mb": int(mem_kb[0]) // 1024 if mem_kb else 0, "load_average": list(os.getloadavg()),
+            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+            "platform": platform.platform()}
 
 
 def measure(mode: str, work: Path, cache: Path) -> dict:
     size = SIZES[mode]
     details: dict = {"mode": mode}
-    _log(f"naive baseline: {size['naive_records']:,} records with Faker + sqlite-utils")
-    details["naive"] = run_child("naive", scenario=GEN_SCENARIO, out=str(work / "naive.db"),
-                                         records=size["naive_records"])
-    _log(f"generate_city {GEN_SCENARIO} at {size['gen_residents']:,} residents")
-    details["generate"] = gen = run_child("generate", scenario=GEN_SCENARIO, out=str(work / "gen.db"),
-                                          residents=size["gen_residents"])
-    _log(f"write limit: executemany of the same {gen['records']:,} rows")
-    details["write_limit"] = run_child("write_limit", source=str(work / "gen.db"), out=str(work / "limit.db"))
+    for key, pragmas in (("naive", False), ("naive_pragmas", True)):
+        _log(f"naive baseline{' with PRAGMAs' if pragmas else ''}: {size[key + '_records']:,} records, Faker + "
+             "sqlite-utils")
+        details[key] = run_child("naive", scenario=GEN_SCENARIO, out=str(work / f"{key}.db"),
+                                 records=size[key + "_records"], pragmas=pragmas)
+    _log(f"generate_city {GEN_SCENARIO} at {size['gen_residents']:,} residents, best of {size['repeats']}")
+    details["generate"] = gen = best_of(size["repeats"], "generate", scenario=GEN_SCENARIO,
+                                        out=str(work / "gen.db"), residents=size["gen_residents"])
+    _log(f"write limit: executemany of the same {gen['records']:,} rows, best of {size['repeats']}")
+    details["write_limit"] = best_of(size["repeats"], "write_limit", source=str(work / "gen.db"),
+                                     out=str(work / "limit.db"))
     if "scale_residents" in size:
         _log(f"scale: {GEN_SCENARIO} at {size['scale_residents']:,} residents")
         details["scale"] = run_child("generate", scenario=GEN_SCENARIO, out=str(work / "scale.db"),
                                      residents=size["scale_residents"])
         (work / "scale.db").unlink()
-    for name in ("naive.db", "gen.db", "limit.db"):
+    for name in ("naive.db", "naive_pragmas.db", "gen.db", "limit.db"):
         (work / name).unlink(missing_ok=True)
 
     db = bench_city_db(cache, size["bench_residents"])
@@ -295,11 +324,14 @@ def measure(mode: str, work: Path, cache: Path) -> dict:
         details["linkage_real"] = run_child("linkage_real", db_path=str(big), scenario=str(BENCH_CITY),
                                             extract_rows=size["link_extract"], runs=3)
 
-    rate = {k: details[k]["records"] / details[k]["seconds"] for k in ("naive", "generate", "write_limit")}
+    rate = {k: details[k]["records"] / details[k]["seconds"]
+            for k in ("naive", "naive_pragmas", "generate", "write_limit")}
     summary = {
         "gen_vs_naive": rate["generate"] / rate["naive"],
+        "gen_vs_naive_pragmas": rate["generate"] / rate["naive_pragmas"],
         "gen_vs_write_limit": rate["generate"] / rate["write_limit"],
         "naive_records_per_s": rate["naive"],
+        "naive_pragmas_records_per_s": rate["naive_pragmas"],
         "gen_records_per_s": rate["generate"],
         "write_limit_records_per_s": rate["write_limit"],
         "gen_peak_rss_mb": gen["peak_rss_mb"],
@@ -338,49 +370,65 @@ def _n(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:,.2f}"
 
 
+def _writes(label: str, r: dict, size: str = "") -> tuple[str, ...]:
+    """A table row for a measurement that writes records."""
+    size = size or f"{r['records']:,} records"
+    return (label, size, _n(r["seconds"]), _n(r["records"] / r["seconds"]), _n(r["peak_rss_mb"]))
+
+
+def _timed(label: str, size: str, seconds: float, rss: float | None = None) -> tuple[str, ...]:
+    return (label, size, f"{seconds:.3f}", "", _n(rss) if rss else "")
+
+
 def render(result: dict) -> str:
     d = result["details"]
     rows = [("measurement", "size", "seconds", "records/s", "peak RSS MB")]
-    naive, gen, limit = d["naive"], d["generate"], d["write_limit"]
-    rows.append(("naive: Faker + sqlite-utils insert", f"{naive['records']:,} records (Faker "
-                 f"{naive['faker_seconds']:.2f} s, inserts {naive['insert_seconds']:.2f} s)", _n(naive["seconds"]),
-                 _n(naive["records"] / naive["seconds"]), _n(naive["peak_rss_mb"])))
-    rows.append((f"generate_city {GEN_SCENARIO}", f"{gen['rows']['_residents']:,} residents, "
-                 f"{gen['records']:,} records", _n(gen["seconds"]), _n(gen["records"] / gen["seconds"]),
-                 _n(gen["peak_rss_mb"])))
-    rows.append(("write limit: sqlite3 executemany", f"{limit['records']:,} records", _n(limit["seconds"]),
-                 _n(limit["records"] / limit["seconds"]), _n(limit["peak_rss_mb"])))
+    for key, label in (("naive", "naive: Faker + sqlite-utils insert"),
+                       ("naive_pragmas", "naive, with PRAGMAs")):
+        r = d[key]
+        rows.append(_writes(label, r, f"{r['records']:,} records (Faker {r['faker_seconds']:.2f} s, "
+                                      f"inserts {r['insert_seconds']:.2f} s)"))
+    gen, limit = d["generate"], d["write_limit"]
+    rows.append(_writes(f"generate_city {GEN_SCENARIO}, best of {len(gen['all_seconds'])}", gen,
+                        f"{gen['rows']['_residents']:,} residents, {gen['records']:,} records"))
+    rows.append(_writes(f"write limit: executemany, best of {len(limit['all_seconds'])}", limit))
     if "scale" in d:
         s = d["scale"]
-        rows.append((f"scale: generate_city {GEN_SCENARIO}", f"{s['rows']['_residents']:,} residents, "
-                     f"{s['records']:,} records", _n(s["seconds"]), _n(s["records"] / s["seconds"]),
-                     _n(s["peak_rss_mb"])))
+        rows.append(_writes(f"scale: generate_city {GEN_SCENARIO}", s,
+                            f"{s['rows']['_residents']:,} residents, {s['records']:,} records"))
     sc = d["score"]
     extract = f"{sc['extract_rows']:,}-row extract"
-    rows.append(("score_share, first run (reads tables)", extract, _n(sc["cold_s"]), "", _n(sc["peak_rss_mb"])))
-    rows.append((f"score_share, median of {sc['runs']}", extract, f"{sc['median_s']:.3f}", "", ""))
-    rows.append((f"score_share, p95 of {sc['runs']}", extract, f"{sc['p95_s']:.3f}", "", ""))
+    rows.append(_timed("score_share, first run (reads tables)", extract, sc["cold_s"], sc["peak_rss_mb"]))
+    rows.append(_timed(f"score_share, median of {sc['runs']}", extract, sc["median_s"]))
+    rows.append(_timed(f"score_share, p95 of {sc['runs']}", extract, sc["p95_s"]))
     for stage, ms in sc["breakdown"].items():
-        rows.append((f"  of which {stage.removesuffix('_median_ms')} (median)", extract, f"{ms / 1000:.3f}", "", ""))
+        rows.append(_timed(f"  of which {stage.removesuffix('_median_ms')} (median)", extract, ms / 1000))
     lk = d["linkage_synthetic"]
-    rows.append(("linkage_attack (synthetic frames)", f"{lk['extract_rows']:,} vs {lk['reference_rows']:,}",
-                 f"{lk['seconds']:.3f}", "", _n(lk["peak_rss_mb"])))
+    size = f"{lk['extract_rows']:,} vs {lk['reference_rows']:,}"
+    rows.append(_timed("linkage_attack (synthetic frames)", size, lk["seconds"], lk["peak_rss_mb"]))
     if "linkage_real" in d:
         lr = d["linkage_real"]
         size = f"{lr['extract_rows']:,} vs {lr['reference_rows']:,}"
-        rows.append(("run_linkage, first run (reads roll)", size, f"{lr['cold_s']:.3f}", "", _n(lr["peak_rss_mb"])))
-        rows.append(("run_linkage, median", size, f"{lr['median_s']:.3f}", "", ""))
+        rows.append(_timed("run_linkage, first run (reads roll)", size, lr["cold_s"], lr["peak_rss_mb"]))
+        rows.append(_timed("run_linkage, median", size, lr["median_s"]))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
-             for r in rows]
+    lines = ["  ".join(r[i].ljust(w) if i < 2 else r[i].rjust(w) for i, w in enumerate(widths)) for r in rows]
     lines.insert(1, "-" * len(lines[0]))
-    lines += ["", "target                                     value       goal      met"]
+    lines += ["", f"{'target':<40} {'value':>8}   {'goal':<9} met"]
     for t in result["targets"].values():
         lines.append(f"{t['label']:<40} {_n(t['value']):>8}   {t['goal']:<9} {'yes' if t['met'] else 'NO'}")
     m = result["machine"]
+    busy = max(m["load_average_before"][0], m["load_average"][0]) > m["nproc"]
     lines += ["", f"machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_mb']:,} MB RAM, Python {m['python']}, "
-                  f"SQLite {m['sqlite']}"]
+                  f"SQLite {m['sqlite']}",
+              f"load average (1/5/15 min) before: {_loads(m['load_average_before'])}, after: "
+              f"{_loads(m['load_average'])}"
+              + (" - above the CPU count: other work shared the CPUs, so timings are noisier" if busy else "")]
     return "\n".join(lines)
+
+
+def _loads(values: list[float]) -> str:
+    return "/".join(f"{v:.2f}" for v in values)
 
 
 def summary_line(result: dict) -> str:
@@ -388,7 +436,10 @@ def summary_line(result: dict) -> str:
     parts = []
     for k in keys:
         v = result[k]
-        parts.append(f"{k}={v:.1f}x" if k == "gen_vs_naive" else f"{k}={v:.2f}" if v < 100 else f"{k}={v:.0f}")
+        if k.startswith("gen_vs_naive"):
+            parts.append(f"{k}={v:.1f}x")
+        else:
+            parts.append(f"{k}={v:.2f}" if v < 100 else f"{k}={v:.0f}")
     return "SUMMARY " + " ".join(parts)
 
 
@@ -411,8 +462,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("choose --full or --tiny, not both")
     mode = "full" if args.full else "tiny" if args.tiny else "quick"
     work = Path(tempfile.mkdtemp(prefix="city-sandbox-bench-"))
+    load_before = list(os.getloadavg())
     try:
         result = measure(mode, work, args.cache)
+        result["machine"]["load_average_before"] = load_before
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if args.json:

@@ -11,7 +11,8 @@ What it does not do (and our generator does): households, conditional (`when`) d
 data-quality defects, the voter roll, ground truth and the data dictionary. The baseline is therefore
 *cheaper* per record than the real thing, which flatters it. The database is opened with sqlite-utils'
 defaults (no PRAGMAs), so each insert is its own committed transaction, as it is for anyone who has not read
-the sqlite-utils docs on bulk inserts.
+the sqlite-utils docs on bulk inserts. With ``pragmas=True`` it runs the same code on a database with our
+generator's PRAGMAs (journal_mode=OFF, synchronous=OFF): the stricter comparison, with no fsync per record.
 """
 
 from __future__ import annotations
@@ -123,8 +124,11 @@ def _department_record(fake: Faker, rng: random.Random, spec: CitySpec, habits, 
     return record
 
 
-def generate_naive(spec: CitySpec, out: str | Path, records: int, table_name: str = DEFAULT_TABLE) -> dict:
+def generate_naive(spec: CitySpec, out: str | Path, records: int, table_name: str = DEFAULT_TABLE,
+                   pragmas: bool = False) -> dict:
     """Write `records` records (half residents, half department records) the naive way; return timings.
+
+    `pragmas` turns the journal and fsync off first (as generate_city does); the inserts stay one per record.
 
     Returns ``records``, ``seconds`` (everything), and the split ``faker_seconds`` (building the dicts) and
     ``insert_seconds`` (sqlite-utils inserts, one committed transaction each).
@@ -134,6 +138,9 @@ def generate_naive(spec: CitySpec, out: str | Path, records: int, table_name: st
     fake.seed_instance(spec.seed)
     rng = random.Random(spec.seed)
     db = sqlite_utils.Database(str(out))
+    if pragmas:
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
     residents = records // 2
     build = insert = 0.0
     started = time.perf_counter()

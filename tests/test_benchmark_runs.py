@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench.py"
-SUMMARY_KEYS = ["gen_vs_naive", "gen_vs_write_limit", "naive_records_per_s", "gen_records_per_s",
+SUMMARY_KEYS = ["gen_vs_naive", "gen_vs_naive_pragmas", "gen_vs_write_limit", "naive_records_per_s",
+                "naive_pragmas_records_per_s", "gen_records_per_s",
                 "write_limit_records_per_s", "gen_peak_rss_mb", "score_cold_ms", "score_median_ms",
                 "score_p95_ms", "linkage_s", "peak_rss_mb"]
 
