@@ -80,12 +80,18 @@ def _write_residents(w: _Writer, spec: CitySpec, pop: Population, steps: Steps) 
             ("ssn", "text"), ("household_size", "integer")]
     cols = base + [(t, "flag") for t in pop.tags] + list(attr_types.items())
     w.create("_residents", cols)
+    attributes = {a.name: a for a in spec.population.attributes}
     for name, kind in cols:
-        w.describe("_residents", name, "True value for the synthetic resident (facilitator only)",
-                   "direct_identifier" if name in ("first_name", "last_name", "address", "phone", "email", "ssn")
-                   else "quasi_identifier", "facilitator", kind, "%Y-%m-%d" if kind == "date" else "",
-                   UNITS.get(name, ""), name if name in BUILTIN_GENERATORS or name in ("resident_id", "household_id")
-                   else f"resident_attribute:{name}", 1)
+        attr = attributes.get(name)
+        if attr is not None:
+            category, unit, semantic = attr.category, attr.unit, f"resident_attribute:{name}"
+            description = f"{attr.description or name} (true value; facilitator only)"
+        else:
+            category = BUILTIN_GENERATORS[name][0] if name in BUILTIN_GENERATORS else "quasi_identifier"
+            unit, semantic = UNITS.get(name, ""), name
+            description = "True value for the synthetic resident (facilitator only)"
+        w.describe("_residents", name, description, category, "facilitator", kind,
+                   "%Y-%m-%d" if kind == "date" else "", unit, semantic, 1)
     labels = fmt.street_labels(pop.streets, "full")
     for chunk in _chunks(pop.size):
         zips = np.asarray(pop.neighbourhood_zips, dtype=object)[pop.neighbourhood[chunk]]

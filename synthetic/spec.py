@@ -8,6 +8,7 @@ or agreements (those live in ``sandbox_app.scenario``).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -181,9 +182,14 @@ class Attribute(Strict):
         return next(k for k in ("choice", "flag", "number") if getattr(self, k) is not None)
 
 
+def _suggest(value: str, choices) -> str:
+    match = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
 def _check_category(value: str) -> str:
     if value not in CATEGORIES:
-        raise ValueError(f"unknown category '{value}'")
+        raise ValueError(f"unknown category '{value}'{_suggest(value, CATEGORIES)}")
     return value
 
 
@@ -324,14 +330,19 @@ class TableField(Strict):
     _weights = field_validator("choice")(lambda v: v if v is None else _check_weights(v))
     _category = field_validator("category")(lambda v: v if v is None else _check_category(v))
 
+    @field_validator("gen")
+    @classmethod
+    def _builtin(cls, value: str | None) -> str | None:
+        if value is not None and value not in BUILTIN_GENERATORS:
+            raise ValueError(f"unknown generator '{value}'{_suggest(value, BUILTIN_GENERATORS)}")
+        return value
+
     @model_validator(mode="after")
     def _one_generator(self) -> TableField:
         kinds = [k for k in GENERATOR_KEYS if getattr(self, k) is not None]
         if len(kinds) != 1:
             given = ", ".join(kinds) or "none"
             raise ValueError(f"give exactly one of {', '.join(GENERATOR_KEYS)} (given: {given})")
-        if self.gen is not None and self.gen not in BUILTIN_GENERATORS:
-            raise ValueError(f"unknown generator '{self.gen}'")
         if self.category is None and self.gen is None and self.attribute is None:
             raise ValueError("`category` is required unless a builtin `gen` or an `attribute` supplies one")
         if self.when and self.kind not in ("choice", "flag"):

@@ -130,10 +130,6 @@ def test_data_dictionary_uses_each_fields_declared_or_builtin_category(scenario,
             assert got[(table.name, field.name)] == scenario.field_category(field), (table.name, field.name)
 
 
-@pytest.mark.xfail(reason="BUG: _data_dictionary describes every population attribute column of _residents as "
-                          "'quasi_identifier' (e.g. mental_health_dx, which the scenario declares 'mental_health', "
-                          "and household_income, declared 'financial'), and drops the attribute's unit",
-                   strict=True)
 def test_data_dictionary_gives_resident_attributes_their_declared_category_and_unit(scenario, db):
     got = {c: (cat, unit) for c, cat, unit in db.execute(
         "SELECT column_name, category, unit FROM _data_dictionary WHERE table_name = '_residents'")}

@@ -38,12 +38,6 @@ def _python_files(folder: str, *, skip: str | None = None) -> list[Path]:
     return files
 
 
-@pytest.mark.xfail(reason="BUG: `lint-imports` exits 1 without checking anything: pyproject.toml's contract "
-                          "'Only sandbox_app.ui imports Qt' forbids external modules but [tool.importlinter] lacks "
-                          "include_external_packages = true ('The top level configuration must have "
-                          "include_external_packages=True when there are external forbidden modules'); with it set, "
-                          "the forbidden 'matplotlib.backends.backend_qtagg' is rejected too ('subpackages of "
-                          "external packages are not valid')", strict=True)
 def test_import_linter_contracts_hold():
     lint_imports = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or shutil.which("lint-imports")
     if lint_imports is None:

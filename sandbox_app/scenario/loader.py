@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from importlib import resources
@@ -19,6 +20,7 @@ from sandbox_app.scenario.model import Scenario
 from synthetic.check import did_you_mean
 
 MAX_SCENARIO_BYTES = 5_000_000
+DID_YOU_MEAN = re.compile(r"^(.*) \((did you mean '.*'\?)\)$")
 
 
 def builtin_scenarios() -> dict[str, Path]:
@@ -119,6 +121,8 @@ def _problem_from_pydantic(err: dict, file: str, located: _Located) -> Problem:
         allowed = [f.alias or n for n, f in model.model_fields.items()] if model else []
         message = f"unknown key '{key}'"
         hint = did_you_mean(key, allowed) or (f"allowed keys: {', '.join(allowed)}" if allowed else None)
+    elif (suggestion := DID_YOU_MEAN.match(message)) is not None:
+        message, hint = suggestion.group(1), suggestion.group(2)
     elif err["type"] == "missing":
         message = f"'{loc[-1]}' is required"
     elif err["type"] == "literal_error":
