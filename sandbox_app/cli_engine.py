@@ -43,7 +43,7 @@ def cmd_score(args) -> int:
     share = load_share(args.share)
     db = _database(scenario, args.db)
     try:
-        report = score_share(db, scenario, args.exercise, share)
+        report = score_share(db, scenario, args.exercise, share, file=args.share)
     finally:
         db.close()
     if args.json:
@@ -62,7 +62,8 @@ def cmd_apply(args) -> int:
     exercise = scenario.exercise(share.exercise) if share.exercise else None
     db = _database(scenario, args.db)
     try:
-        extract = apply_share(db, share, holding_department=exercise.holding_department if exercise else None)
+        extract = apply_share(db, share, holding_department=exercise.holding_department if exercise else None,
+                              file=args.share)
         export_csv(extract, args.out)
     finally:
         db.close()
@@ -113,7 +114,7 @@ def check_scenario_answers(scenario: Scenario, db) -> list[CheckRow]:
 def _check_one(scenario, db, exercise: Exercise, ref, expected: str, score_share) -> CheckRow:
     try:
         share, name = _load_answer(scenario, ref)
-        report = score_share(db, scenario, exercise, share)
+        report = score_share(db, scenario, exercise, share, file=str(name))
     except ShareError as err:
         return CheckRow(exercise.id, str(ref), expected, "error", 0, 0, False, str(err).splitlines()[0])
     ok = report.verdict == expected

@@ -65,19 +65,20 @@ def _metrics(ctx: ShareContext) -> dict:
             "identified_tables": [p.table for p in ctx.identified_parts()] if ctx.row_level else []}
 
 
-def score_share(db: CityDatabase, scenario: Scenario, exercise: Exercise | str, share: ShareDocument) -> ScoreReport:
-    """Score one share for one exercise. Raises ShareError if the share cannot be applied."""
+def score_share(db: CityDatabase, scenario: Scenario, exercise: Exercise | str, share: ShareDocument, *,
+                file: str = "<share>") -> ScoreReport:
+    """Score one share for one exercise. Raises ShareError (naming `file`) if the share cannot be applied."""
     if isinstance(exercise, str):
         found = scenario.exercise(exercise)
         if found is None:
             ids = ", ".join(e.id for e in scenario.exercises)
-            raise ShareError([Problem("", None, "exercise", f"no exercise '{exercise}' in {scenario.name}",
+            raise ShareError([Problem(file, None, "exercise", f"no exercise '{exercise}' in {scenario.name}",
                                       f"exercises: {ids}")])
         exercise = found
     if share.exercise and share.exercise != exercise.id:
-        raise ShareError([Problem("", None, "exercise", f"this share answers '{share.exercise}', "
+        raise ShareError([Problem(file, None, "exercise", f"this share answers '{share.exercise}', "
                                   f"not '{exercise.id}'", "score it against its own exercise")])
-    extract = apply_share(db, share, holding_department=exercise.holding_department)
+    extract = apply_share(db, share, holding_department=exercise.holding_department, file=file)
     ctx = ShareContext(scenario, exercise, scenario.agreement(exercise.agreement), share, extract, db)
     ctx.usefulness = assess_usefulness(db, exercise, extract)
     disclosure.measure(ctx)
