@@ -1,0 +1,267 @@
+"""A generated city database (docs/database.md), opened read-only, with tables cached in memory.
+
+The live risk meter re-applies a share on every edit, so everything read here is cached: a table is read
+from SQLite once, and values derived from it (parsed dates, transformed columns) can be kept with `memo`.
+The file is never written. One object may be used from several threads.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from sandbox_app.errors import DatabaseError, Problem
+from synthetic.check import did_you_mean
+
+LOCK_TIMEOUT_SECONDS = 1.0
+MEMO_ENTRIES = 256
+ROW_ID = "_row_id"
+_DICTIONARY_COLUMNS = {"table_name", "column_name", "category", "department", "facilitator_only", "data_type",
+                       "format", "semantic"}
+# Copy-on-Write (always on from pandas 3) makes a shallow copy safe to hand out: writes copy first.
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3 or bool(pd.get_option("mode.copy_on_write"))
+
+T = TypeVar("T")
+
+
+class CityDatabase:
+    """Read-only access to a generated city: tables, data dictionary, metadata and (for scoring) ground truth."""
+
+    def __init__(self, path: str | Path):
+        """Open `path` read-only; DatabaseError (one plain sentence) if it is missing, not SQLite, damaged,
+        locked, or not a generated city."""
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._tables: dict[str, pd.DataFrame] = {}
+        self._memo: OrderedDict[Hashable, Any] = OrderedDict()
+        if not self.path.exists():
+            self._fail("no such file", "generate a city first: city-sandbox generate SCENARIO")
+        if self.path.is_dir():
+            self._fail("is a folder, not a database file")
+        uri = self.path.resolve().as_uri() + "?mode=ro"
+        try:
+            self._conn = sqlite3.connect(uri, uri=True, timeout=LOCK_TIMEOUT_SECONDS, check_same_thread=False)
+        except sqlite3.Error as err:
+            self._fail(f"cannot open the database: {err}")
+        try:
+            self._open()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _open(self) -> None:
+        names = {row[0] for row in self._query("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = sorted({"_data_dictionary", "_meta"} - names)
+        if missing:
+            self._fail(f"not a generated city: it has no {' or '.join(missing)} table",
+                       "open a database made by city-sandbox generate")
+        self.meta: dict[str, str] = {str(k): str(v) for k, v in self._query("SELECT key, value FROM _meta")}
+        self.dictionary: pd.DataFrame = self._read_sql("SELECT * FROM _data_dictionary")
+        if not _DICTIONARY_COLUMNS <= set(self.dictionary.columns):
+            self._fail("not a generated city: its _data_dictionary lacks "
+                       + ", ".join(sorted(_DICTIONARY_COLUMNS - set(self.dictionary.columns))))
+        self._existing = names
+        self._info = {(str(r["table_name"]), str(r["column_name"])): r
+                      for r in self.dictionary.to_dict("records")}
+
+    # ---------------------------------------------------------------------------------- plumbing
+
+    def _fail(self, message: str, hint: str | None = None) -> None:
+        raise DatabaseError([Problem(str(self.path), None, "", message, hint)])
+
+    def _sqlite_problem(self, err: sqlite3.Error) -> None:
+        text = str(err)
+        if "locked" in text or "busy" in text:
+            self._fail("the database is locked by another program", "wait until it has finished, then try again")
+        if "not a database" in text or "malformed" in text or "encrypted" in text:
+            self._fail("not a SQLite database, or the file is damaged", "generate the city again")
+        self._fail(f"cannot read the database: {text}")
+
+    def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._lock:
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.Error as err:
+                self._sqlite_problem(err)
+                raise  # unreachable: _sqlite_problem always raises
+
+    def _read_sql(self, sql: str, params: tuple = ()) -> pd.DataFrame:
+        with self._lock:
+            try:
+                return pd.read_sql_query(sql, self._conn, params=params)
+            except (sqlite3.Error, pd.errors.DatabaseError) as err:
+                self._sqlite_problem(err.__cause__ if isinstance(err.__cause__, sqlite3.Error) else err)
+                raise
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A value derived from this (read-only) database, computed once and kept (least recently used out).
+
+        Keys should start with the table they derive from, e.g. ``("ph_home_health_clients", "dates", col)``.
+        Treat the value as read-only.
+        """
+        with self._lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
+        value = compute()
+        with self._lock:
+            self._memo[key] = value
+            while len(self._memo) > MEMO_ENTRIES:
+                self._memo.popitem(last=False)
+        return value
+
+    # --------------------------------------------------------------------------------- catalogue
+
+    def tables(self, include_facilitator: bool = False) -> list[str]:
+        """Department tables and the public reference, in dictionary order; with `include_facilitator`,
+        also the facilitator-only tables (_ground_truth, _residents, _meta). Never _data_dictionary."""
+        def compute() -> list[str]:
+            out: list[str] = []
+            for name, only in self.dictionary[["table_name", "facilitator_only"]].itertuples(index=False):
+                secret = bool(int(only or 0))
+                if name in out or name == "_data_dictionary" or name not in self._existing:
+                    continue
+                if (not secret and not name.startswith("_")) or (secret and include_facilitator):
+                    out.append(name)
+            return out
+        return list(self.memo(("_catalogue", include_facilitator), compute))
+
+    def is_facilitator_only(self, table: str) -> bool:
+        """True for tables trainees and datathon teams must not see."""
+        rows = self.dictionary.loc[self.dictionary["table_name"] == table, "facilitator_only"]
+        return table.startswith("_") or bool(len(rows) and int(rows.iloc[0] or 0))
+
+    def _check_table(self, table: str) -> None:
+        if table not in self._existing or table == "_data_dictionary":
+            self._fail(f"no table '{table}' in this city", did_you_mean(table, self.tables()))
+
+    def columns(self, table: str) -> list[str]:
+        """The table's columns in order (not the `_row_id` that read_table adds)."""
+        self._check_table(table)
+        return self.memo((table, "columns"), lambda: [r[1] for r in self._query(
+            f"PRAGMA table_info({_quote(table)})")])
+
+    def column_info(self, table: str, column: str) -> dict:
+        """The column's data-dictionary row (category, sensitivity, semantic, data_type, format, department…)."""
+        info = self._info.get((table, column))
+        if info is None:
+            self._check_table(table)
+            self._fail(f"no column '{column}' in table '{table}'", did_you_mean(column, self.columns(table)))
+        return {k: ("" if v is None or (isinstance(v, float) and v != v) else v) for k, v in info.items()}
+
+    def department_of(self, table: str) -> str:
+        """The department id that holds `table` ('public' for the reference table)."""
+        rows = self.dictionary.loc[self.dictionary["table_name"] == table, "department"]
+        if not len(rows):
+            self._check_table(table)
+            return ""
+        return str(rows.iloc[0])
+
+    def reference_table(self) -> str | None:
+        """The public reference dataset an attacker could hold (department 'public'), if the city has one."""
+        return next((t for t in self.tables() if self.department_of(t) == "public"), None)
+
+    # -------------------------------------------------------------------------------------- data
+
+    def read_table(self, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """The table (or `columns` of it) with a leading `_row_id` column (the SQLite rowid), in rowid order.
+
+        Read once and cached. The frame returned is the caller's: under pandas Copy-on-Write it shares
+        memory with the cache until written, so returning it is nearly free and writing to it is safe.
+        """
+        with self._lock:
+            frame = self._tables.get(table)
+            if frame is None:
+                self._check_table(table)
+                frame = self._tables[table] = self._load(table)
+        if columns is not None:
+            unknown = [c for c in columns if c not in frame.columns]
+            if unknown:
+                self._fail(f"no column '{unknown[0]}' in table '{table}'",
+                           did_you_mean(unknown[0], self.columns(table)))
+            frame = frame[[ROW_ID, *[c for c in columns if c != ROW_ID]]]
+        return frame.copy(deep=not _COPY_ON_WRITE)
+
+    def _load(self, table: str) -> pd.DataFrame:
+        frame = self._read_sql(f"SELECT rowid AS {ROW_ID}, * FROM {_quote(table)} ORDER BY rowid")
+        for column in frame.columns[1:]:
+            data_type = str(self._info.get((table, column), {}).get("data_type") or "")
+            frame[column] = _typed(frame[column], data_type)
+        return frame
+
+    def truth(self, table: str) -> pd.Series:
+        """row_id -> resident_id for every row of `table` (facilitator data: for scoring only)."""
+        def load() -> pd.Series:
+            frame = self._read_sql("SELECT row_id, resident_id FROM _ground_truth WHERE table_name = ? "
+                                   "ORDER BY row_id", (table,))
+            return pd.Series(frame["resident_id"].to_numpy(), index=frame["row_id"].to_numpy(), name="resident_id")
+        if "_ground_truth" not in self._existing:
+            self._fail("not a generated city: it has no _ground_truth table")
+        return self.memo((table, "truth"), load)
+
+    def residents(self) -> pd.DataFrame:
+        """The true population (_residents; facilitator data). Cached; treat as read-only."""
+        return self.read_table("_residents").drop(columns=[ROW_ID])
+
+    def resident_places(self) -> pd.DataFrame:
+        """zip, neighbourhood, address, lat, lon of every resident (facilitator data; the city's gazetteer)."""
+        return self.memo(("_residents", "places"), lambda: self._read_sql(
+            "SELECT zip, neighbourhood, address, lat, lon FROM _residents"))
+
+    def neighbourhood_of_zip(self) -> dict[str, str]:
+        """ZIP code -> the neighbourhood most of its residents live in."""
+        def compute() -> dict[str, str]:
+            people = self.resident_places()[["zip", "neighbourhood"]].dropna()
+            counts = people.groupby(["zip", "neighbourhood"]).size().reset_index(name="n")
+            best = counts.sort_values(["zip", "n"], ascending=[True, False]).drop_duplicates("zip")
+            return dict(zip(best["zip"].astype(str), best["neighbourhood"].astype(str), strict=True))
+        return self.memo(("_residents", "neighbourhood_of_zip"), compute)
+
+    def neighbourhood_centres(self) -> pd.DataFrame:
+        """One row per neighbourhood: `neighbourhood`, `lat`, `lon` (mean of its residents' coordinates)."""
+        def compute() -> pd.DataFrame:
+            people = self.resident_places()[["neighbourhood", "lat", "lon"]].dropna()
+            return people.groupby("neighbourhood", as_index=False)[["lat", "lon"]].mean()
+        return self.memo(("_residents", "neighbourhood_centres"), compute)
+
+    def close(self) -> None:
+        """Close the file and drop the caches."""
+        with self._lock:
+            self._conn.close()
+            self._tables.clear()
+            self._memo.clear()
+
+    def __enter__(self) -> CityDatabase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"CityDatabase({str(self.path)!r})"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _typed(values: pd.Series, data_type: str) -> pd.Series:
+    """Whole numbers stay whole when a column has nulls (nullable Int64, not float); empty columns get a type."""
+    if data_type in ("integer", "flag") and values.dtype.kind == "f":
+        present = values.dropna()
+        if (present == present.round()).all():
+            return values.astype("Int64")
+    if values.dtype == object and values.isna().all():
+        if data_type in ("integer", "flag"):
+            return values.astype("Int64")
+        return values.astype("float64" if data_type == "real" else "str")
+    return values
+
+
+__all__ = ["CityDatabase", "ROW_ID"]
