@@ -13,6 +13,7 @@ Targets are printed as met or not; the script never fails on them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -30,8 +31,8 @@ HERE = Path(__file__).resolve().parent
 BENCH_CITY = HERE / "bench_city.yaml"
 GEN_SCENARIO = "winter-storm"
 SIZES = {  # mode -> sizes
-    "tiny": dict(repeats=1, naive_records=100, naive_pragmas_records=200, gen_residents=2_000,
-                 bench_residents=20_000, score_runs=3, breakdown_runs=2, link_extract=10_000,
+    "tiny": dict(repeats=1, naive_records=40, naive_pragmas_records=200, gen_residents=2_000,
+                 bench_residents=10_000, score_runs=3, breakdown_runs=2, link_extract=10_000,
                  link_reference=100_000),
     "quick": dict(repeats=3, naive_records=300, naive_pragmas_records=3_000, gen_residents=20_000,
                   bench_residents=None, score_runs=15, breakdown_runs=5, link_extract=100_000,
@@ -71,7 +72,7 @@ def _peak_rss_mb() -> float:
 
 
 def _count_rows(path: str) -> dict[str, int]:
-    with sqlite3.connect(path) as conn:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
         names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
 
@@ -102,7 +103,7 @@ def child_generate(scenario: str, out: str, residents: int) -> dict:
 
 def child_write_limit(source: str, out: str) -> dict:
     """Raw executemany of the generator's own rows, read into memory first: this machine's write limit."""
-    with sqlite3.connect(source) as conn:
+    with contextlib.closing(sqlite3.connect(source)) as conn:
         tables = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
         tables = tables.fetchall()
         data = [(name, sql, conn.execute(f'SELECT * FROM "{name}"').fetchall()) for name, sql in tables]
@@ -176,7 +177,7 @@ def child_linkage_synthetic(db_path: str, extract_rows: int, reference_rows: int
     import pandas as pd
 
     from sandbox_app.privacy.metrics import linkage_attack
-    with sqlite3.connect(db_path) as conn:
+    with contextlib.closing(sqlite3.connect(db_path)) as conn:
         roll = pd.read_sql_query("SELECT birth_date, sex, zip FROM public_voter_roll", conn)
     rng = np.random.default_rng(7)
     # Independent draws from each column's observed values (the joint would repeat the few real rows).
