@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from sandbox_app.privacy.catalogue import Finding, finding
 from sandbox_app.privacy.context import ShareContext, identifies, is_quasi, is_sensitive
 from sandbox_app.privacy.linkage import run_linkage
@@ -61,19 +63,21 @@ def check_k_and_risk(ctx: ShareContext) -> list[Finding]:
         part = next(p for p in ctx.parts if p.table == table)
         if m.k_anonymity is None or not m.quasi_identifiers:
             continue
+        hint = _k_hint(part.frame, m.quasi_identifiers, m.k_anonymity, k_needed) if (
+            m.k_anonymity < k_needed or m.prosecutor_risk_max > _risk_threshold(ctx) + 1e-12) else ""
         if m.k_anonymity < k_needed:
             severity = "blocker" if ctx.agreement.release == "public" else "major"
             out.append(finding("k_anonymity", f"{table}: {m.unique_records:,} records are unique on "
                                f"{', '.join(m.quasi_identifiers)}; the smallest group has {m.k_anonymity} "
                                f"(needed: {k_needed}).", severity=severity, fields=m.quasi_identifiers,
                                rows=m.records_at_risk, examples=m.smallest_classes[:3],
-                               hint=_k_hint(part.frame, m.quasi_identifiers, m.k_anonymity, k_needed)))
+                               hint=hint))
         threshold = _risk_threshold(ctx)
         if m.prosecutor_risk_max > threshold + 1e-12:
             out.append(finding("reidentification_risk", f"{table}: prosecutor risk {m.prosecutor_risk_max:.2f} "
                                f"(threshold {threshold:.2f}); {m.records_at_risk:,} records above it.",
                                fields=m.quasi_identifiers, rows=m.records_at_risk,
-                               hint=_k_hint(part.frame, m.quasi_identifiers, m.k_anonymity, k_needed)))
+                               hint=hint))
         for attr, l_value in m.l_diversity.items():
             category = next(c.category for c in part.columns if c.name == attr)
             needed = max(ctx.agreement.l_threshold, 3 if category in STRICT_L else 2)
@@ -88,9 +92,10 @@ def check_k_and_risk(ctx: ShareContext) -> list[Finding]:
 def _k_hint(frame, qis: list[str], k: int | None, needed: int) -> str:
     """Try dropping each quasi-identifier in turn; name the one that helps most, with the k it gives."""
     best = None
+    codes = pd.DataFrame({q: pd.factorize(frame[q], use_na_sentinel=False)[0] for q in qis})  # factorise once
     for q in qis:
         rest = [c for c in qis if c != q]
-        value = k_anonymity(frame, rest) if rest else len(frame)
+        value = k_anonymity(codes, rest) if rest else len(frame)
         if value is not None and (best is None or value > best[1]):
             best = (q, value)
     if best is None:

@@ -55,19 +55,21 @@ def _date_grain(dates: pd.Series, grain: str) -> pd.Series:
     return out.where(dates.notna(), None)
 
 
+def _text(values: pd.Series) -> pd.Series:
+    return _by_unique(values, lambda u: u.map(lambda v: str(v).strip()))
+
+
 def _extract_key(values: pd.Series, semantic: str, grain: str, fmt: str) -> pd.Series:
-    if semantic == "birth_date":
-        if grain == "exact":
-            return _by_unique(values, lambda u: _date_grain(pd.to_datetime(u, format=fmt or None, errors="coerce"),
-                                                            "exact"))
-        return values.astype(object).where(values.notna(), None).map(lambda v: None if v is None else str(v))
+    if semantic == "birth_date" and grain == "exact":
+        return _by_unique(values, lambda u: _date_grain(pd.to_datetime(u, format=fmt or None, errors="coerce"),
+                                                        "exact"))
     if semantic in ("full_name", "first_name", "last_name"):
         return _by_unique(values, _name)
     if semantic == "address":
         return _by_unique(values, _address)
     if semantic == "sex":
         return _by_unique(values, lambda u: u.astype(str).str.strip().str[:1].str.upper())
-    return values.astype(object).where(values.notna(), None).map(lambda v: None if v is None else str(v).strip())
+    return _text(values)
 
 
 def _reference_key(ref: pd.DataFrame, semantic: str, grain: str, params: dict, zip_to_nb: dict,
@@ -103,34 +105,57 @@ def _reference_key(ref: pd.DataFrame, semantic: str, grain: str, params: dict, z
     return None
 
 
+def _reference_codes(db, ref_table: str, semantic: str, grain: str, reference_date):
+    """The voter roll's keys for one column and grain, as integer codes (NaN: no value) and their values.
+
+    Cached on the database: the live risk meter re-runs the attack on every edit, the roll never changes.
+    """
+    def compute():
+        ref = db.read_table(ref_table)
+        keys = _reference_key(ref, semantic, grain, {}, db.neighbourhood_of_zip(), reference_date)
+        if keys is None:
+            return None
+        codes, uniques = pd.factorize(keys, use_na_sentinel=True)
+        codes = codes.astype(float)
+        codes[codes < 0] = np.nan
+        return codes, pd.Index(uniques)
+    return db.memo(("linkage-reference", ref_table, semantic, grain), compute)
+
+
 def run_linkage(db, part, reference_date) -> LinkageResult | None:
     """Attack one row-level table of an extract with the public reference data, or None if nothing links."""
     ref_table = db.reference_table()
     if ref_table is None or not len(part.frame):
         return None
-    ref = db.read_table(ref_table)
-    zip_to_nb = db.neighbourhood_of_zip()
-    left = pd.DataFrame(index=part.frame.index)
-    right = pd.DataFrame(index=ref.index)
-    on, names = [], []
+    left: dict[str, np.ndarray] = {}
+    right: dict[str, np.ndarray] = {}
+    names = []
     for col in part.columns:
         if col.semantic not in LINKABLE_SEMANTICS or col.grain in CODE_GRAINS or col.grain == "masked":
             continue
         if col.semantic == "birth_date" and col.grain not in ("exact", "year", "month", "quarter"):
             continue
-        fmt = db.column_info(part.table, col.sources[0]).get("format", "") if col.sources else ""
-        theirs = _reference_key(ref, col.semantic, col.grain, col.params, zip_to_nb, reference_date)
-        if theirs is None:
+        reference = _reference_codes(db, ref_table, col.semantic, col.grain, reference_date)
+        if reference is None:
             continue
-        key = f"k{len(on)}"
-        left[key] = _extract_key(part.frame[col.name], col.semantic, col.grain, fmt).to_numpy()
-        right[key] = theirs.to_numpy()
-        on.append(key)
+        ref_codes, uniques = reference
+        fmt = db.column_info(part.table, col.sources[0]).get("format", "") if col.sources else ""
+        # Normalise each distinct extract value once, then look it up among the roll's keys.
+        local, distinct = pd.factorize(part.frame[col.name], use_na_sentinel=True)
+        keys = _extract_key(pd.Series(np.asarray(distinct, dtype=object)), col.semantic, col.grain, fmt)
+        positions = uniques.get_indexer(keys.to_numpy()).astype(float)  # -1: a value the roll never has
+        positions[keys.isna().to_numpy()] = np.nan
+        codes = np.full(len(local), np.nan)
+        codes[local >= 0] = positions[local[local >= 0]]
+        key = f"k{len(names)}"
+        left[key], right[key] = codes, ref_codes
         names.append(col.name)
-    if not on:
+    if not names:
         return None
+    on = list(left)
     left["_resident_id"] = part.truth
-    right["_resident_id"] = db.truth(ref_table).reindex(ref["_row_id"]).to_numpy()
-    result = linkage_attack(left, right, on)
+    right["_resident_id"] = db.memo(("linkage-reference-truth", ref_table), lambda: db.truth(ref_table).reindex(
+        db.read_table(ref_table)["_row_id"]).to_numpy())
+    result = linkage_attack(pd.DataFrame(left), pd.DataFrame(right), on)
     result.on = names
     return result

@@ -73,14 +73,25 @@ class Usefulness:
 
 def needed_residents(db, exercise) -> np.ndarray:
     """Resident ids the purpose needs: in the needed tables, and matching `needs.rows` on their true attributes."""
+    return _needed_lookup(db, exercise)[1]
+
+
+def _needed_lookup(db, exercise) -> tuple[np.ndarray, np.ndarray]:
+    """(boolean lookup by resident id, sorted needed ids), computed once per database and exercise."""
     needs = exercise.needs
-    present = np.unique(np.concatenate([db.truth(t).to_numpy() for t in needs.tables]))
-    if not needs.rows:
-        return present
-    residents = db.residents()
-    mask = parse(needs.rows).evaluate_mask(residents)
-    wanted = residents["resident_id"].to_numpy()[mask]
-    return np.intersect1d(present, wanted)
+
+    def compute():
+        present = np.unique(np.concatenate([db.truth(t).to_numpy() for t in needs.tables]))
+        residents = db.residents()
+        ids = residents["resident_id"].to_numpy()
+        if needs.rows:
+            wanted = ids[parse(needs.rows).evaluate_mask(residents)]
+            present = np.intersect1d(present, wanted)
+        lookup = np.zeros(int(ids.max()) + 2 if len(ids) else 1, dtype=bool)
+        lookup[present] = True
+        return lookup, present
+
+    return db.memo(("needed-residents", tuple(needs.tables), needs.rows), compute)
 
 
 def _cell_keys(frame: pd.DataFrame, group_by: list[str]) -> pd.Series:
@@ -116,12 +127,15 @@ def _published_truth(extract) -> tuple[np.ndarray, int]:
 
 def assess_usefulness(db, exercise, extract) -> Usefulness:
     needs = exercise.needs
-    needed = needed_residents(db, exercise)
+    lookup, needed = _needed_lookup(db, exercise)
     relevant = [p for p in extract.parts if p.table in needs.tables]
     sub = type(extract)(share=extract.share, parts=relevant, aggregate=extract.aggregate) if relevant else None
     ids, shared = _published_truth(sub) if sub is not None else (np.empty(0, dtype=np.int64), 0)
-    useful_mask = np.isin(ids, needed)
-    covered = len(np.intersect1d(np.unique(ids), needed))
+    ids = ids.astype(np.int64)
+    useful_mask = lookup[np.clip(ids, 0, len(lookup) - 1)]
+    seen = np.zeros(len(lookup), dtype=bool)
+    seen[ids[useful_mask]] = True
+    covered = int(seen.sum())
     recall = covered / len(needed) if len(needed) else 1.0
     precision = float(useful_mask.mean()) if shared else 1.0
 
