@@ -7,6 +7,7 @@ then broadcast with numpy indexing: fast even for a million records.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 
@@ -47,13 +48,53 @@ def street_labels(streets: list[tuple[str, str]], style: str) -> np.ndarray:
     return np.array(out, dtype=object)
 
 
+SMALL = 10_000
+_DECIMAL = np.array([str(i) for i in range(SMALL)], dtype=object)        # "0" … "9999"
+_PADDED = {w: np.array([f"{i:0{w}d}" for i in range(SMALL)], dtype=object) for w in (2, 4)}
+
+
+def decimal(numbers: np.ndarray) -> np.ndarray:
+    """Whole numbers as text, by table lookup where they are small (the common case), else numpy."""
+    numbers = np.asarray(numbers, dtype=np.int64)
+    if len(numbers) and 0 <= numbers.min() and numbers.max() < SMALL:
+        return _DECIMAL[numbers]
+    return numbers.astype(str).astype(object)
+
+
 def addresses(number: np.ndarray, street: np.ndarray, unit: np.ndarray, labels: np.ndarray, style: str) -> np.ndarray:
     apt = "APT " if style == "upper_abbreviated" else ("Apt " if style == "abbreviated" else "Apartment ")
-    unit_text = np.where(unit > 0, np.char.add(" " + apt, unit.astype(str)).astype(object), "")
-    return number.astype(str).astype(object) + " " + labels[street] + unit_text
+    units = np.concatenate([[""], (" " + apt) + _DECIMAL[1:SMALL]])  # unit 0: no apartment
+    return decimal(number) + " " + labels[street] + units[unit]
 
 
 _DATE_TEXT: dict[str, tuple[int, np.ndarray]] = {}
+_TOKEN = re.compile(r"%.|[^%]+")
+_UNIX_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_MONTHS = {"%b": np.array(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+                          dtype=object),
+           "%B": np.array(["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                           "October", "November", "December"], dtype=object)}
+
+
+def _date_table(start: int, end: int, fmt: str) -> np.ndarray:
+    """Text of every day from ordinal `start` to `end` - 1, built column-wise with numpy.
+
+    Handles %Y %y %m %d %b %B and literal text (what the scenario format allows in practice); anything
+    else falls back to strftime, day by day, with the same result.
+    """
+    tokens = _TOKEN.findall(fmt)
+    if any(t.startswith("%") and t not in ("%Y", "%y", "%m", "%d", "%b", "%B") for t in tokens):
+        return np.array([dt.date.fromordinal(o).strftime(fmt) for o in range(start, end)], dtype=object)
+    days = np.arange(start - _UNIX_EPOCH_ORDINAL, end - _UNIX_EPOCH_ORDINAL).astype("datetime64[D]")
+    years = days.astype("datetime64[Y]").astype(np.int64) + 1970
+    months = days.astype("datetime64[M]").astype(np.int64) % 12
+    dom = (days - days.astype("datetime64[M]")).astype(np.int64) + 1
+    parts = {"%Y": _PADDED[4][years], "%y": _PADDED[2][years % 100], "%m": _PADDED[2][months + 1],
+             "%d": _PADDED[2][dom], "%b": _MONTHS["%b"][months], "%B": _MONTHS["%B"][months]}
+    out = np.full(end - start, "", dtype=object)
+    for token in tokens:
+        out = out + (parts[token] if token in parts else token)
+    return out
 
 
 def format_dates(ordinals: np.ndarray, fmt: str) -> np.ndarray:
@@ -65,7 +106,7 @@ def format_dates(ordinals: np.ndarray, fmt: str) -> np.ndarray:
     if low < start or high >= start + len(table):
         start = min(low, start) if len(table) else low
         end = max(high + 1, start + len(table))
-        table = np.array([dt.date.fromordinal(o).strftime(fmt) for o in range(start, end)], dtype=object)
+        table = _date_table(start, end, fmt)
         _DATE_TEXT[fmt] = (start, table)
     return table[ordinals - start]
 
@@ -82,8 +123,8 @@ def swapped_dates(ordinals: np.ndarray, fmt: str) -> np.ndarray:
 
 def phones(area: np.ndarray, line: np.ndarray, style: str) -> np.ndarray:
     """Fictional numbers: every one is in the 555-0100..555-0199 range reserved for fiction."""
-    a = area.astype(str).astype(object)
-    tail = np.char.zfill(line.astype(str), 2).astype(object)
+    a = decimal(area)
+    tail = _PADDED[2][line]
     if style == "parens":
         return "(" + a + ") 555-01" + tail
     if style == "digits":
@@ -100,12 +141,15 @@ def email_pool(pool: np.ndarray) -> np.ndarray:
 
 def emails(first_local: np.ndarray, last_local: np.ndarray, domain: np.ndarray, number: np.ndarray) -> np.ndarray:
     """Addresses at the reserved example domains; `first_local`/`last_local` come from `email_pool`."""
-    suffix = np.where(number % 3 == 0, np.char.mod("%d", number % 100).astype(object), "")
+    suffix = np.where(number % 3 == 0, _DECIMAL[number % 100], "")
     return first_local + "." + last_local + suffix + "@" + EMAIL_DOMAINS[domain]
 
 
 def zero_padded(numbers: np.ndarray, digits: int) -> np.ndarray:
-    return np.char.zfill(numbers.astype(np.int64).astype(str), digits).astype(object)
+    numbers = np.asarray(numbers, dtype=np.int64)
+    if digits in _PADDED and len(numbers) and 0 <= numbers.min() and numbers.max() < SMALL:
+        return _PADDED[digits][numbers]
+    return np.char.zfill(numbers.astype(str), digits).astype(object)
 
 
 def record_ids(prefix: str, digits: int, start: int, count: int) -> np.ndarray:

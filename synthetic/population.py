@@ -284,9 +284,9 @@ def _shift_years(day: dt.date, years: int) -> dt.date:
 
 def ssn_text(index: np.ndarray) -> np.ndarray:
     """SSNs for positions in the never-issued 9xx space, as 'AAA-GG-SSSS'."""
-    from synthetic.formatting import zero_padded
+    from synthetic.formatting import decimal, zero_padded
 
-    area = (900 + index // (99 * 9999)).astype(str).astype(object)
+    area = decimal(900 + index // (99 * 9999))
     group = zero_padded(1 + (index // 9999) % 99, 2)
     serial = zero_padded(1 + index % 9999, 4)
     return area + "-" + group + "-" + serial
