@@ -67,7 +67,6 @@ def addresses(number: np.ndarray, street: np.ndarray, unit: np.ndarray, labels: 
     return decimal(number) + " " + labels[street] + units[unit]
 
 
-_DATE_TEXT: dict[str, tuple[int, np.ndarray]] = {}
 _TOKEN = re.compile(r"%.|[^%]+")
 _UNIX_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _MONTHS = {"%b": np.array(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
@@ -76,39 +75,33 @@ _MONTHS = {"%b": np.array(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug
                            "October", "November", "December"], dtype=object)}
 
 
-def _date_table(start: int, end: int, fmt: str) -> np.ndarray:
-    """Text of every day from ordinal `start` to `end` - 1, built column-wise with numpy.
+def _format_days(ordinals: np.ndarray, fmt: str) -> np.ndarray:
+    """Text of the given day ordinals, built column-wise with numpy.
 
-    Handles %Y %y %m %d %b %B and literal text (what the scenario format allows in practice); anything
-    else falls back to strftime, day by day, with the same result.
+    Handles %Y %y %m %d %b %B and literal text (what scenario date formats use); anything else falls back
+    to strftime, day by day, with the same result.
     """
     tokens = _TOKEN.findall(fmt)
     if any(t.startswith("%") and t not in ("%Y", "%y", "%m", "%d", "%b", "%B") for t in tokens):
-        return np.array([dt.date.fromordinal(o).strftime(fmt) for o in range(start, end)], dtype=object)
-    days = np.arange(start - _UNIX_EPOCH_ORDINAL, end - _UNIX_EPOCH_ORDINAL).astype("datetime64[D]")
+        return np.array([dt.date.fromordinal(int(o)).strftime(fmt) for o in ordinals], dtype=object)
+    days = (ordinals.astype(np.int64) - _UNIX_EPOCH_ORDINAL).astype("datetime64[D]")
     years = days.astype("datetime64[Y]").astype(np.int64) + 1970
     months = days.astype("datetime64[M]").astype(np.int64) % 12
     dom = (days - days.astype("datetime64[M]")).astype(np.int64) + 1
     parts = {"%Y": _PADDED[4][years], "%y": _PADDED[2][years % 100], "%m": _PADDED[2][months + 1],
              "%d": _PADDED[2][dom], "%b": _MONTHS["%b"][months], "%B": _MONTHS["%B"][months]}
-    out = np.full(end - start, "", dtype=object)
+    out = np.full(len(ordinals), "", dtype=object)
     for token in tokens:
         out = out + (parts[token] if token in parts else token)
     return out
 
 
 def format_dates(ordinals: np.ndarray, fmt: str) -> np.ndarray:
-    """Format day ordinals with a strftime format; each day is formatted once per process and format."""
+    """Format day ordinals with a strftime format, once per distinct day."""
     if len(ordinals) == 0:
         return np.empty(0, dtype=object)
-    low, high = int(ordinals.min()), int(ordinals.max())
-    start, table = _DATE_TEXT.get(fmt, (low, np.empty(0, dtype=object)))
-    if low < start or high >= start + len(table):
-        start = min(low, start) if len(table) else low
-        end = max(high + 1, start + len(table))
-        table = _date_table(start, end, fmt)
-        _DATE_TEXT[fmt] = (start, table)
-    return table[ordinals - start]
+    days, inverse = np.unique(ordinals, return_inverse=True)
+    return _format_days(days, fmt)[inverse]
 
 
 def swapped_dates(ordinals: np.ndarray, fmt: str) -> np.ndarray:

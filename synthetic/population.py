@@ -114,8 +114,9 @@ class Population:
     _categories: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
     def emails(self, index: np.ndarray) -> np.ndarray:
-        if "email" not in self._categories:
-            self._categories["email"] = (email_pool(self.first_names), email_pool(self.last_names))
+        if "email" not in self._categories:  # only the names residents actually have
+            self._categories["email"] = (_used_pool(self.first_names, self.first_name),
+                                         _used_pool(self.last_names, self.last_name))
         first, last = self._categories["email"]
         return emails(first[self.first_name[index]], last[self.last_name[index]], self.email_domain[index], index)
 
@@ -152,6 +153,14 @@ class Population:
         for name, values in self.attributes.items():
             data[name] = self._column(name, values, sel)
         return pd.DataFrame(data)
+
+
+def _used_pool(pool: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """`email_pool` of the pool entries that `codes` use (others stay None)."""
+    used = np.unique(codes)
+    out = np.full(len(pool), None, dtype=object)
+    out[used] = email_pool(pool[used])
+    return out
 
 
 def _household_sizes(rng, sizes: dict[int, float], residents: int) -> np.ndarray:
