@@ -25,6 +25,11 @@ def _print_report(report) -> None:
     k = "n/a" if m["k_anonymity"] is None else m["k_anonymity"]
     print(f"Records {m['records']:,} · k-anonymity {k} · unique {m['unique_records']:,} · prosecutor risk "
           f"{m['prosecutor_risk_max']:.2f} · re-identified by linkage {m['reidentified_by_linkage']:,}")
+    for table, result in report.linkage.items():
+        if result.reidentified_residents:
+            ids = ", ".join(str(i) for i in result.resident_ids[:10])
+            more = f" and {result.reidentified_residents - 10:,} more" if result.reidentified_residents > 10 else ""
+            print(f"Facilitator view: {table} re-identifies residents {ids}{more} (see _residents).")
     if not report.findings:
         print("No findings.")
     for f in report.findings:

@@ -179,3 +179,13 @@ def test_readme_rule_catalogue_is_generated_from_rules_yaml():
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     assert START in readme and END in readme
     assert refresh(readme) == readme, "run: python -m sandbox_app.privacy.reference --write README.md"
+
+
+def test_report_lists_who_the_linkage_attack_re_identified(db):
+    report = score_share(db, SCENARIO, "welfare-checks", share(
+        {"birth_date": {"op": "keep"}, "sex": {"op": "keep"}, "zip": {"op": "keep"}}))
+    linkage = report.to_dict()["linkage"][HEALTH]
+    assert len(linkage["resident_ids"]) == linkage["reidentified_residents"] == \
+        report.metrics["reidentified_by_linkage"]
+    residents = set(db.residents()["resident_id"])
+    assert set(linkage["resident_ids"]) <= residents

@@ -33,12 +33,14 @@ class ScoreReport:
     findings: list[Finding] = field(default_factory=list)
     usefulness: Usefulness | None = None
     extract: Extract | None = None
+    linkage: dict = field(default_factory=dict)   # table -> LinkageResult (who was re-identified: facilitators)
 
     def to_dict(self) -> dict:
         return {"exercise": self.exercise, "verdict": self.verdict, "privacy_score": self.privacy_score,
                 "usefulness_score": self.usefulness_score, "metrics": self.metrics,
                 "findings": [f.to_dict() for f in self.findings],
-                "usefulness": self.usefulness.to_dict() if self.usefulness else None}
+                "usefulness": self.usefulness.to_dict() if self.usefulness else None,
+                "linkage": {table: result.to_dict() for table, result in self.linkage.items()}}
 
 
 def verdict_of(findings: list[Finding]) -> str:
@@ -90,4 +92,4 @@ def score_share(db: CityDatabase, scenario: Scenario, exercise: Exercise | str, 
     privacy_findings = [f for f in findings if f.rule != "usefulness"]
     privacy = max(0, 100 - sum(PENALTY[f.severity] for f in privacy_findings))
     return ScoreReport(exercise.id, verdict_of(findings), privacy, ctx.usefulness.score, _metrics(ctx), findings,
-                       ctx.usefulness, extract)
+                       ctx.usefulness, extract, dict(ctx.linkage))
