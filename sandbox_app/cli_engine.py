@@ -22,7 +22,9 @@ def _print_report(report) -> None:
     print(f"Verdict: {report.verdict.upper()}   privacy {report.privacy_score}/100   "
           f"usefulness {report.usefulness_score}/100")
     m = report.metrics
-    k = "n/a" if m["k_anonymity"] is None else m["k_anonymity"]
+    k = m["k_anonymity"]
+    if k is None:
+        k = "n/a (the share names people)" if m.get("identified_tables") else "n/a"
     print(f"Records {m['records']:,} · k-anonymity {k} · unique {m['unique_records']:,} · prosecutor risk "
           f"{m['prosecutor_risk_max']:.2f} · re-identified by linkage {m['reidentified_by_linkage']:,}")
     for table, result in report.linkage.items():

@@ -90,18 +90,28 @@ def check_k_and_risk(ctx: ShareContext) -> list[Finding]:
 
 
 def _k_hint(frame, qis: list[str], k: int | None, needed: int) -> str:
-    """Try dropping each quasi-identifier in turn; name the one that helps most, with the k it gives."""
-    best = None
+    """Which quasi-identifiers to generalise or drop, and the k that gives.
+
+    Greedy: remove, one at a time, the quasi-identifier whose removal leaves the fewest classes (the most
+    people per class), until k reaches what is needed; name them in that order with the k reached.
+    """
     codes = pd.DataFrame({q: pd.factorize(frame[q], use_na_sentinel=False)[0] for q in qis})  # factorise once
-    for q in qis:
-        rest = [c for c in qis if c != q]
-        value = k_anonymity(codes, rest) if rest else len(frame)
-        if value is not None and (best is None or value > best[1]):
-            best = (q, value)
-    if best is None:
+    kept, removed, reached = list(qis), [], k
+    while kept and (reached or 0) < needed:
+        best = None
+        for q in kept:
+            rest = [c for c in kept if c != q]
+            classes = len(codes[rest].drop_duplicates()) if rest else 1
+            if best is None or classes < best[1]:
+                best = (q, classes)
+        kept.remove(best[0])
+        removed.append(best[0])
+        reached = k_anonymity(codes, kept) if kept else len(frame)
+    if not removed:
         return "generalize the quasi-identifiers"
-    verb = "reach" if best[1] >= needed else "raise k to"
-    return f"generalize or drop {best[0]}: k rises from {k} to {best[1]} ({verb} {needed} needed)"
+    names = removed[0] if len(removed) == 1 else ", then ".join(removed)
+    verb = "meets the" if (reached or 0) >= needed else "still short of the"
+    return f"generalize or drop {names}: k rises from {k} to {reached} ({verb} {needed} needed)"
 
 
 def check_linkage(ctx: ShareContext) -> list[Finding]:
