@@ -15,7 +15,14 @@ import numpy as np
 from synthetic import GENERATOR_VERSION
 from synthetic import formatting as fmt
 from synthetic.categories import CATEGORIES
-from synthetic.population import Population, apply_conditions, build_population, rng_for, ssn_text
+from synthetic.population import (
+    Population,
+    apply_conditions,
+    build_population,
+    condition_columns,
+    rng_for,
+    ssn_text,
+)
 from synthetic.progress import Cancelled, Steps, TaskState
 from synthetic.spec import BUILTIN_GENERATORS, CitySpec
 from synthetic.tables import TableStyle, _rate, build_records, covered_records
@@ -151,7 +158,8 @@ def _write_voter_roll(w: _Writer, truth: list, spec: CitySpec, pop: Population, 
     next_id = 1
     for i, chunk in enumerate(_chunks(pop.size)):
         rng = rng_for(spec.seed, "voter-roll", i)
-        p = apply_conditions(rng, pop.frame(chunk), ref.coverage.when, "rate", ref.coverage.rate, _rate)
+        frame = pop.frame(chunk, condition_columns(ref.coverage.when))
+        p = apply_conditions(rng, frame, ref.coverage.when, "rate", ref.coverage.rate, _rate)
         res = chunk[rng.random(len(chunk)) < p]
         first = pop.first_names[pop.first_name[res]]
         last = pop.last_names[pop.last_name[res]]

@@ -53,6 +53,11 @@ def draw_choice(rng: np.random.Generator, weights: dict, size: int) -> np.ndarra
     return np.array(values, dtype=object)[idx]
 
 
+def condition_columns(conds: list[Condition]) -> set[str]:
+    """Resident columns the `if` expressions of a `when` list read."""
+    return set().union(*(parse(c.if_).columns for c in conds)) if conds else set()
+
+
 def apply_conditions(rng, frame: pd.DataFrame, conds: list[Condition], kind: str, default, draw) -> np.ndarray:
     """Draw values where the first matching `when` branch (or else the default) applies."""
     n = len(frame)
@@ -134,25 +139,35 @@ class Population:
     def ids(self) -> np.ndarray:
         return np.arange(1, self.size + 1, dtype=np.int64)
 
-    def frame(self, index: np.ndarray | slice | None = None) -> pd.DataFrame:
-        """The columns expressions may use (age, sex, neighbourhood, zip, tags, attributes …)."""
+    def frame(self, index: np.ndarray | slice | None = None, columns=None) -> pd.DataFrame:
+        """The columns expressions may use (age, sex, neighbourhood, zip, tags, attributes …).
+
+        `columns` limits the frame to what an expression reads (see `Expression.columns`): building every
+        column for every chunk of every table would cost more than the expressions themselves.
+        """
         sel = slice(None) if index is None else index
-        nb = self.neighbourhood[sel]
-        names = pd.Index(self.neighbourhood_names, dtype=object)
-        zips = pd.Index(self.neighbourhood_zips, dtype=object)
-        data = {
-            "age": self.age[sel], "sex": self._column("sex", self.sex, sel),
-            "neighbourhood": pd.Categorical.from_codes(nb, categories=names) if names.is_unique
-            else names.to_numpy()[nb],
-            "zip": pd.Categorical.from_codes(nb, categories=zips) if zips.is_unique else zips.to_numpy()[nb],
-            "household_size": self.household_size[sel],
-            "lat": self.lat[sel], "lon": self.lon[sel],
-        }
-        for name, values in self.tags.items():
-            data[name] = values[sel]
-        for name, values in self.attributes.items():
-            data[name] = self._column(name, values, sel)
-        return pd.DataFrame(data)
+        rows = len(self.age[sel])
+        wanted = None if columns is None else set(columns)
+        data = {}
+        for name in ("age", "sex", "neighbourhood", "zip", "household_size", "lat", "lon", *self.tags,
+                     *self.attributes):
+            if wanted is None or name in wanted:
+                data[name] = self._frame_column(name, sel)
+        return pd.DataFrame(data, index=pd.RangeIndex(rows))
+
+    def _frame_column(self, name: str, sel):
+        if name in ("neighbourhood", "zip"):
+            labels = pd.Index(self.neighbourhood_names if name == "neighbourhood" else self.neighbourhood_zips,
+                              dtype=object)
+            codes = self.neighbourhood[sel]
+            return pd.Categorical.from_codes(codes, categories=labels) if labels.is_unique else labels.to_numpy()[codes]
+        if name == "sex":
+            return self._column("sex", self.sex, sel)
+        if name in self.tags:
+            return self.tags[name][sel]
+        if name in self.attributes:
+            return self._column(name, self.attributes[name], sel)
+        return getattr(self, name)[sel]
 
 
 def _used_pool(pool: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -270,11 +285,12 @@ def build_population(spec: CitySpec, residents: int | None = None) -> Population
 
 def _draw_attribute(seed: int, attr: Attribute, pop: Population) -> np.ndarray:
     rng = rng_for(seed, "attribute", attr.name)
+    needed = condition_columns(attr.when)
     if attr.scope == "household":
         heads = np.r_[0, np.flatnonzero(pop.household[1:] != pop.household[:-1]) + 1]
-        frame = pop.frame(heads)
+        frame = pop.frame(heads, needed)
     else:
-        frame = pop.frame()
+        frame = pop.frame(None, needed)
     if attr.kind == "number":
         values = draw_number(rng, attr.number, len(frame))
     elif attr.kind == "flag":

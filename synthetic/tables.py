@@ -11,7 +11,14 @@ import pandas as pd
 from synthetic import defects as dq
 from synthetic import formatting as fmt
 from synthetic.expr import parse
-from synthetic.population import Population, apply_conditions, draw_choice, draw_number, ssn_text
+from synthetic.population import (
+    Population,
+    apply_conditions,
+    condition_columns,
+    draw_choice,
+    draw_number,
+    ssn_text,
+)
 from synthetic.spec import BUILTIN_GENERATORS, Defects, Department, Table, TableField
 
 NAME_GENS = {"full_name", "first_name", "last_name"}
@@ -38,7 +45,8 @@ def field_type(field: TableField, pop: Population) -> str:
     if field.kind == "attribute":
         sample = pop.attributes[field.attribute][:1000]
     elif field.kind == "expr":
-        sample = parse(field.expr).evaluate(pop.frame(slice(0, 1000))).to_numpy()
+        expression = parse(field.expr)
+        sample = expression.evaluate(pop.frame(slice(0, 1000), expression.columns)).to_numpy()
     elif field.kind == "choice":
         sample = np.array(list(field.choice), dtype=object)
     else:
@@ -73,19 +81,23 @@ class TableStyle:
     street_labels: np.ndarray
     key_salt: int
     types: dict[str, str]
+    expression_columns: set[str]
 
     @classmethod
     def build(cls, dept: Department, table: Table, pop: Population, key_salt: int) -> TableStyle:
         first = fmt.name_pool(pop.first_names, dept.habits)
         types = {f.name: field_type(f, pop) for f in table.fields}
+        columns = set().union(*(condition_columns(f.when) | (parse(f.expr).columns if f.expr else set())
+                                for f in table.fields))
         return cls(dept, table, dept.defects.merged(table.defects), first, fmt.name_pool(pop.last_names, dept.habits),
-                   dq.nickname_pool(first), fmt.street_labels(pop.streets, dept.habits.address_style), key_salt, types)
+                   dq.nickname_pool(first), fmt.street_labels(pop.streets, dept.habits.address_style), key_salt, types,
+                   columns)
 
 
 def covered_records(style: TableStyle, pop: Population, chunk: np.ndarray, rng) -> np.ndarray:
     """Resident indices (into the population) of this chunk's records, duplicates included, shuffled."""
     table = style.table
-    frame = pop.frame(chunk)
+    frame = pop.frame(chunk, condition_columns(table.coverage.when))
     p = apply_conditions(rng, frame, table.coverage.when, "rate", table.coverage.rate, _rate)
     selected = np.flatnonzero(rng.random(len(chunk)) < p)
     per = table.records_per_resident
@@ -109,7 +121,7 @@ class _Context:
     @property
     def frame(self) -> pd.DataFrame:
         if self._frame is None:
-            self._frame = self.pop.frame(self.res)
+            self._frame = self.pop.frame(self.res, self.style.expression_columns)
         return self._frame
 
     def first_name(self) -> np.ndarray:
