@@ -178,7 +178,7 @@ def check_safe_harbor(ctx: ShareContext) -> list[Finding]:
 
 def _small_zip3_areas(ctx: ShareContext) -> list[str]:
     limit = 20000
-    residents = ctx.db.residents()
+    residents = ctx.db.residents(["zip"])
     counts = residents["zip"].astype(str).str[:3].value_counts()
     return sorted(z for z, n in counts.items() if n <= limit)
 

@@ -82,10 +82,11 @@ def _needed_lookup(db, exercise) -> tuple[np.ndarray, np.ndarray]:
 
     def compute():
         present = np.unique(np.concatenate([db.truth(t).to_numpy() for t in needs.tables]))
-        residents = db.residents()
+        rows = parse(needs.rows) if needs.rows else None
+        residents = db.residents(sorted(rows.columns) if rows else [])
         ids = residents["resident_id"].to_numpy()
-        if needs.rows:
-            wanted = ids[parse(needs.rows).evaluate_mask(residents)]
+        if rows is not None:
+            wanted = ids[rows.evaluate_mask(residents)]
             present = np.intersect1d(present, wanted)
         lookup = np.zeros(int(ids.max()) + 2 if len(ids) else 1, dtype=bool)
         lookup[present] = True

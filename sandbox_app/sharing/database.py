@@ -205,9 +205,24 @@ class CityDatabase:
             self._fail("not a generated city: it has no _ground_truth table")
         return self.memo((table, "truth"), load)
 
-    def residents(self) -> pd.DataFrame:
-        """The true population (_residents; facilitator data). Cached; treat as read-only."""
-        return self.read_table("_residents").drop(columns=[ROW_ID])
+    def residents(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """The true population (_residents; facilitator data). Cached; treat as read-only.
+
+        With `columns`, only `resident_id` and those columns are read: scoring needs a few, and the whole
+        table of a large city takes seconds to read.
+        """
+        if columns is None:
+            return self.read_table("_residents").drop(columns=[ROW_ID])
+        wanted = ["resident_id", *sorted(set(columns) - {"resident_id"})]
+
+        def load() -> pd.DataFrame:
+            frame = self._read_sql("SELECT " + ", ".join(_quote(c) for c in wanted) + " FROM _residents "
+                                   "ORDER BY rowid")
+            for column in frame.columns:
+                data_type = str(self._info.get(("_residents", column), {}).get("data_type") or "")
+                frame[column] = _typed(frame[column], data_type)
+            return frame
+        return self.memo(("_residents", "columns", tuple(wanted)), load)
 
     def resident_places(self) -> pd.DataFrame:
         """zip, neighbourhood, address, lat, lon of every resident (facilitator data; the city's gazetteer)."""
