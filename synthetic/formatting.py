@@ -10,6 +10,7 @@ import datetime as dt
 import re
 
 import numpy as np
+import pandas as pd
 
 from synthetic.names import STREET_SUFFIXES, strip_accents
 from synthetic.spec import Habits
@@ -51,6 +52,7 @@ def street_labels(streets: list[tuple[str, str]], style: str) -> np.ndarray:
 SMALL = 10_000
 _DECIMAL = np.array([str(i) for i in range(SMALL)], dtype=object)        # "0" … "9999"
 _PADDED = {w: np.array([f"{i:0{w}d}" for i in range(SMALL)], dtype=object) for w in (2, 4)}
+_NUMBER_SPACE = np.array([f"{i} " for i in range(SMALL)], dtype=object)
 
 
 def decimal(numbers: np.ndarray) -> np.ndarray:
@@ -64,7 +66,12 @@ def decimal(numbers: np.ndarray) -> np.ndarray:
 def addresses(number: np.ndarray, street: np.ndarray, unit: np.ndarray, labels: np.ndarray, style: str) -> np.ndarray:
     apt = "APT " if style == "upper_abbreviated" else ("Apt " if style == "abbreviated" else "Apartment ")
     units = np.concatenate([[""], (" " + apt) + _DECIMAL[1:SMALL]])  # unit 0: no apartment
-    return decimal(number) + " " + labels[street] + units[unit]
+    numbers = np.asarray(number, dtype=np.int64)
+    if len(numbers) and 0 <= numbers.min() and numbers.max() < SMALL:
+        head = _NUMBER_SPACE[numbers]  # "123 " by lookup: one string join fewer per address
+    else:
+        head = decimal(numbers) + " "
+    return head + labels[street] + units[unit]
 
 
 _TOKEN = re.compile(r"%.|[^%]+")
@@ -114,17 +121,19 @@ def swapped_dates(ordinals: np.ndarray, fmt: str) -> np.ndarray:
     return np.array(out, dtype=object)
 
 
+PHONE_PATTERNS = {"parens": "({area}) 555-01{line:02d}", "digits": "{area}55501{line:02d}",
+                  "dots": "{area}.555.01{line:02d}", "dashes": "{area}-555-01{line:02d}"}
+
+
 def phones(area: np.ndarray, line: np.ndarray, style: str) -> np.ndarray:
-    """Fictional numbers: every one is in the 555-0100..555-0199 range reserved for fiction."""
-    a = decimal(area)
-    tail = _PADDED[2][line]
-    if style == "parens":
-        return "(" + a + ") 555-01" + tail
-    if style == "digits":
-        return a + "55501" + tail
-    if style == "dots":
-        return a + ".555.01" + tail
-    return a + "-555-01" + tail
+    """Fictional numbers: every one is in the 555-0100..555-0199 range reserved for fiction.
+
+    A city has a handful of area codes and 100 lines, so every possible number is formatted once and looked up.
+    """
+    codes, areas = pd.factorize(np.asarray(area))
+    pattern = PHONE_PATTERNS.get(style, PHONE_PATTERNS["dashes"])
+    table = np.array([pattern.format(area=a, line=n) for a in areas for n in range(100)], dtype=object)
+    return table[codes * 100 + np.asarray(line, dtype=np.int64)]
 
 
 def email_pool(pool: np.ndarray) -> np.ndarray:
@@ -132,10 +141,17 @@ def email_pool(pool: np.ndarray) -> np.ndarray:
     return np.array([strip_accents(v).lower().replace(" ", "").replace("'", "") for v in pool], dtype=object)
 
 
+_EMAIL_TAILS = np.array([f"{suffix}@{domain}" for suffix in ["", *map(str, range(100))] for domain in EMAIL_DOMAINS],
+                        dtype=object)
+
+
 def emails(first_local: np.ndarray, last_local: np.ndarray, domain: np.ndarray, number: np.ndarray) -> np.ndarray:
-    """Addresses at the reserved example domains; `first_local`/`last_local` come from `email_pool`."""
-    suffix = np.where(number % 3 == 0, _DECIMAL[number % 100], "")
-    return first_local + "." + last_local + suffix + "@" + EMAIL_DOMAINS[domain]
+    """Addresses at the reserved example domains; `first_local`/`last_local` come from `email_pool`.
+
+    A third of residents get a number (0-99) after their name; "NN@domain" endings are looked up, not joined.
+    """
+    suffix = np.where(number % 3 == 0, number % 100 + 1, 0)
+    return first_local + "." + last_local + _EMAIL_TAILS[suffix * len(EMAIL_DOMAINS) + domain]
 
 
 def zero_padded(numbers: np.ndarray, digits: int) -> np.ndarray:

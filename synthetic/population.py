@@ -307,11 +307,15 @@ def _shift_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def ssn_text(index: np.ndarray) -> np.ndarray:
-    """SSNs for positions in the never-issued 9xx space, as 'AAA-GG-SSSS'."""
-    from synthetic.formatting import decimal, zero_padded
+_SSN_HEADS: np.ndarray | None = None
 
-    area = decimal(900 + index // (99 * 9999))
-    group = zero_padded(1 + (index // 9999) % 99, 2)
-    serial = zero_padded(1 + index % 9999, 4)
-    return area + "-" + group + "-" + serial
+
+def ssn_text(index: np.ndarray) -> np.ndarray:
+    """SSNs for positions in the never-issued 9xx space, as 'AAA-GG-SSSS' ("AAA-GG-" looked up, 9,900 of them)."""
+    from synthetic.formatting import zero_padded
+
+    global _SSN_HEADS
+    if _SSN_HEADS is None:
+        _SSN_HEADS = np.array([f"{900 + a:03d}-{g:02d}-" for a in range(100) for g in range(1, 100)], dtype=object)
+    index = np.asarray(index, dtype=np.int64)
+    return _SSN_HEADS[index // 9999] + zero_padded(1 + index % 9999, 4)
