@@ -35,7 +35,7 @@ def _rows(pairs) -> int:
 def _row_level_columns(ctx: ShareContext, categories: set[str]):
     if not ctx.row_level:
         return []
-    return [(p, c) for p, c in ctx.columns() if c.category in categories and c.grain != "drop"]
+    return [(p, c) for p, c in ctx.columns() if c.category in categories]
 
 
 def _any_columns(ctx: ShareContext, categories: set[str]):
@@ -77,11 +77,8 @@ def check_minimisation(ctx: ShareContext) -> list[Finding]:
     from sandbox_app.privacy.usefulness import grain_satisfies
 
     needs = ctx.exercise.needs
-    grouped = set(ctx.share.aggregate.group_by) if ctx.share.aggregate else None
     extra, finer = [], []
     for part, col in ctx.columns():
-        if grouped is not None and col.name not in grouped:
-            continue  # aggregated away: only the grouping fields are published
         needed = [s for s in col.sources if s in needs.fields]
         if col.grain == "pseudonym" and needs.linkable:
             continue
@@ -131,11 +128,8 @@ def _coarsen_hint(name: str, need: str) -> str:
 
 def check_health(ctx: ShareContext) -> list[Finding]:
     needs = ctx.exercise.needs.fields
-    pairs = [(p, c) for p, c in _row_level_columns(ctx, {"health", "mental_health", "hiv_status"})
+    pairs = [(p, c) for p, c in _any_columns(ctx, {"health", "mental_health", "hiv_status"})
              if not any(s in needs for s in c.sources)]
-    if not ctx.row_level:
-        pairs = [(p, c) for p, c in _any_columns(ctx, {"health", "mental_health", "hiv_status"})
-                 if c.name in set(ctx.share.aggregate.group_by) and not any(s in needs for s in c.sources)]
     if not pairs:
         return []
     return [finding("hipaa_min_necessary", f"Health information the purpose does not need: "

@@ -66,10 +66,16 @@ class ShareContext:
         return self.extract.parts
 
     def columns(self):
-        """(part, column) for every output column of every table."""
+        """(part, column) for every column the recipient receives: every output column of a row-level share;
+        only the grouping and measured fields of an aggregate (the rest is aggregated away)."""
+        published = None
+        if self.share.aggregate is not None:
+            agg = self.share.aggregate
+            published = set(agg.group_by) | {m.field for m in agg.measures if m.field}
         for part in self.extract.parts:
             for col in part.columns:
-                yield part, col
+                if published is None or col.name in published:
+                    yield part, col
 
     def identified_parts(self) -> list[TablePart]:
         return [p for p in self.parts if any(identifies(c) for c in p.columns)]
