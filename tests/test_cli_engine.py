@@ -69,6 +69,12 @@ BAD_SHARES = {
     "facilitator-table": ('{"format": "city-sandbox/share@1", "scenario": "winter-storm", "exercise": '
                           '"welfare-checks", "purpose": "x", "tables": [{"table": "_residents", '
                           '"fields": {"ssn": {"op": "keep"}}}]}', "_residents"),
+    "unknown-table": ('{"format": "city-sandbox/share@1", "scenario": "winter-storm", "exercise": "welfare-checks", '
+                      '"purpose": "x", "tables": [{"table": "ph_home_health_client", '
+                      '"fields": {"zip": {"op": "keep"}}}]}', "ph_home_health_clients"),
+    "wrong-parameter-type": ('{"format": "city-sandbox/share@1", "scenario": "winter-storm", "exercise": '
+                             '"welfare-checks", "purpose": "x", "tables": [{"table": "ph_home_health_clients", '
+                             '"fields": {"phone": {"op": "mask", "keep_last": "two"}}}]}', "keep_last"),
     "hostile-expression": ('{"format": "city-sandbox/share@1", "scenario": "winter-storm", "exercise": '
                            '"welfare-checks", "purpose": "x", "tables": [{"table": "ph_home_health_clients", '
                            '"where": "__import__(\'os\').system(\'echo hi\')", "fields": {"zip": {"op": "keep"}}}]}',
