@@ -156,6 +156,8 @@ def emails(first_local: np.ndarray, last_local: np.ndarray, domain: np.ndarray, 
 
 def zero_padded(numbers: np.ndarray, digits: int) -> np.ndarray:
     numbers = np.asarray(numbers, dtype=np.int64)
+    if len(numbers) == 0:
+        return np.empty(0, dtype=object)
     if digits in _PADDED and len(numbers) and 0 <= numbers.min() and numbers.max() < SMALL:
         return _PADDED[digits][numbers]
     return np.char.zfill(numbers.astype(str), digits).astype(object)

@@ -81,7 +81,7 @@ def _needed_lookup(db, exercise) -> tuple[np.ndarray, np.ndarray]:
     needs = exercise.needs
 
     def compute():
-        present = np.unique(np.concatenate([db.truth(t).to_numpy() for t in needs.tables]))
+        present = np.unique(np.concatenate([db.truth(t).to_numpy() for t in needs.tables]).astype(np.int64))
         rows = parse(needs.rows) if needs.rows else None
         residents = db.residents(sorted(rows.columns) if rows else [])
         ids = residents["resident_id"].to_numpy()
