@@ -47,13 +47,24 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
     raise ScenarioError([Problem(str(name_or_path), None, "", "not a built-in scenario or a file", hint)])
 
 
+MAX_NODES = 500_000  # YAML aliases can expand a small file into billions of values ("billion laughs")
+
+
+class _TooBig(Exception):
+    pass
+
+
 class _Located:
     """Plain Python data from ruamel's round-trip nodes, plus a map from field path to 1-based line."""
 
     def __init__(self) -> None:
         self.lines: dict[tuple, int] = {}
+        self.nodes = 0
 
     def plain(self, node: Any, loc: tuple = ()) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _TooBig()
         if isinstance(node, CommentedMap):
             out = {}
             for key, value in node.items():
@@ -136,6 +147,9 @@ def parse_scenario_text(text: str, file: str = "<scenario>") -> Scenario:
     yaml = YAML(typ="rt")
     try:
         raw = yaml.load(text)
+    except RecursionError:
+        raise ScenarioError([Problem(file, None, "", "the YAML is nested too deeply to read",
+                                     "a scenario needs only a few levels of nesting")]) from None
     except MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -147,7 +161,12 @@ def parse_scenario_text(text: str, file: str = "<scenario>") -> Scenario:
         raise ScenarioError([Problem(file, 1, "", "a scenario file must be a mapping of keys to values",
                                      "start with 'name:', 'title:', 'seed:' …")])
     located = _Located()
-    data = located.plain(raw)
+    try:
+        data = located.plain(raw)
+    except (_TooBig, RecursionError):
+        raise ScenarioError([Problem(file, None, "", f"the file expands to more than {MAX_NODES:,} values "
+                                     "(through YAML aliases or deep nesting)",
+                                     "write the values out; scenario files need no aliases")]) from None
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
