@@ -47,7 +47,7 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
     raise ScenarioError([Problem(str(name_or_path), None, "", "not a built-in scenario or a file", hint)])
 
 
-MAX_NODES = 500_000  # YAML aliases can expand a small file into billions of values ("billion laughs")
+MAX_NODES = 200_000  # YAML aliases can expand a small file into billions of values ("billion laughs")
 
 
 class _TooBig(Exception):
