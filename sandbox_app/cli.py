@@ -89,6 +89,9 @@ def cmd_generate(args) -> int:
 
     scenario = _scenario_with_seed(args.scenario, args.seed)
     out = Path(args.out or f"{scenario.name}.db")
+    if out.is_dir():
+        print(f"{out}: is a folder; give a file name, e.g. --out {out / (scenario.name + '.db')}", file=sys.stderr)
+        return 1
     if out.exists() and not args.force:
         print(f"{out}: already exists; use --force to replace it", file=sys.stderr)
         return 1
@@ -96,8 +99,12 @@ def cmd_generate(args) -> int:
         print(f"{out.parent}: no such folder", file=sys.stderr)
         return 1
     progress = TextProgress(f"generating {scenario.name}", enabled=None if not args.json else False)
-    result = generate_city(scenario, out, residents=args.residents, state=progress,
-                           scenario_name=scenario.name, meta={"app_version": __version__})
+    try:
+        result = generate_city(scenario, out, residents=args.residents, state=progress,
+                               scenario_name=scenario.name, meta={"app_version": __version__})
+    except OSError as err:  # disk full, no permission, …: the partial file is already removed
+        print(f"{out}: cannot write the database: {err.strerror or err}", file=sys.stderr)
+        return 1
     summary = {"database": str(result.database), "scenario": scenario.name, "seed": scenario.seed,
                "residents": result.residents, "tables": result.tables, "seconds": round(result.seconds, 3)}
     if args.json:

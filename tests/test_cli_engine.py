@@ -109,3 +109,10 @@ def test_score_against_a_corrupt_database_is_a_clear_error(tmp_path, capsys):
     assert main(["score", "winter-storm", "welfare-checks", str(MODEL), "--db", str(bad)]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and "corrupt.db" in err
+
+
+def test_generate_into_a_folder_is_refused_plainly(tmp_path, capsys):
+    assert main(["generate", "winter-storm", "--out", str(tmp_path), "--force", "--residents", "50"]) == 1
+    err = capsys.readouterr().err
+    assert "is a folder" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == [] and not list(tmp_path.parent.glob(".*partial*"))
