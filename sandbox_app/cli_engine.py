@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sandbox_app.cache import cached_database
-from sandbox_app.errors import ShareError
+from sandbox_app.errors import DatabaseError, Problem, ShareError
 from sandbox_app.scenario.loader import load_scenario
 from sandbox_app.scenario.model import Exercise, Scenario
 
@@ -15,7 +15,16 @@ from sandbox_app.scenario.model import Exercise, Scenario
 def _database(scenario: Scenario, db_path: str | None):
     from sandbox_app.sharing.database import CityDatabase
 
-    return CityDatabase(db_path) if db_path else CityDatabase(cached_database(scenario))
+    if not db_path:
+        return CityDatabase(cached_database(scenario))
+    db = CityDatabase(db_path)
+    made_from = db.meta.get("scenario")
+    if made_from and made_from != scenario.name:
+        db.close()
+        raise DatabaseError([Problem(db_path, None, "", f"this city was generated from '{made_from}', "
+                                     f"not '{scenario.name}'", f"generate it with: city-sandbox generate "
+                                     f"{scenario.name} --out {db_path} --force, or leave out --db")])
+    return db
 
 
 def _print_report(report) -> None:

@@ -116,3 +116,10 @@ def test_generate_into_a_folder_is_refused_plainly(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "is a folder" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == [] and not list(tmp_path.parent.glob(".*partial*"))
+
+
+def test_database_of_another_scenario_is_refused_with_a_hint(db, capsys):
+    share = SCENARIOS / "safe-streets" / "collision-pipeline.model.json"
+    assert main(["score", "safe-streets", "collision-pipeline", str(share), "--db", db]) == 1
+    err = capsys.readouterr().err
+    assert "generated from 'winter-storm', not 'safe-streets'" in err
