@@ -189,3 +189,16 @@ def test_report_lists_who_the_linkage_attack_re_identified(db):
         report.metrics["reidentified_by_linkage"]
     residents = set(db.residents()["resident_id"])
     assert set(linkage["resident_ids"]) <= residents
+
+
+def test_health_records_with_full_dates_and_zip_but_no_names_need_a_data_use_agreement(db):
+    # The storm MOU is not a data use agreement: pseudonymised health records keeping full birth dates and
+    # five-digit ZIPs are a limited data set (45 CFR 164.514(e)).
+    report = score_share(db, SCENARIO, "welfare-checks", share(
+        {"mrn": {"op": "pseudonym"}, "birth_date": {"op": "keep"}, "zip": {"op": "keep"},
+         "equipment": {"op": "keep"}}))
+    assert rules(report)["hipaa_limited_data_set"] == "blocker"
+    coarse = score_share(db, SCENARIO, "welfare-checks", share(
+        {"mrn": {"op": "pseudonym"}, "birth_date": {"op": "generalize", "to": "year"},
+         "zip": {"op": "generalize", "to": "zip3"}, "equipment": {"op": "keep"}}))
+    assert "hipaa_limited_data_set" not in rules(coarse)

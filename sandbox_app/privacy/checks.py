@@ -170,6 +170,32 @@ def check_safe_harbor(ctx: ShareContext) -> list[Finding]:
     return out
 
 
+HEALTH_CATEGORIES = {"health", "mental_health", "hiv_status", "substance_use"}
+
+
+def check_limited_data_set(ctx: ShareContext) -> list[Finding]:
+    """Health records without names but with full dates or five-digit ZIPs are a HIPAA limited data set:
+    allowed only under a data use agreement (45 CFR 164.514(e))."""
+    if not (ctx.row_level and ctx.holder and ctx.holder.kind == "health" and not ctx.deidentified()):
+        return []
+    if ctx.agreement.data_use_agreement or ctx.identified_parts():
+        return []
+    pairs = list(ctx.columns())
+    if not any(c.category in HEALTH_CATEGORIES for _, c in pairs):
+        return []
+    dated = [(p, c) for p, c in pairs if c.sources and c.grain in ("exact", "month", "quarter")
+             and ctx.db.column_info(p.table, c.sources[0]).get("data_type") == "date"]
+    zips = [(p, c) for p, c in pairs if c.semantic == "zip" and c.grain == "exact"]
+    if not (dated or zips):
+        return []
+    return [finding("hipaa_limited_data_set", "Health records with " + " and ".join(
+        what for what, present in (("dates", dated), ("five-digit ZIP codes", zips)) if present)
+        + " form a limited data set, which needs a data use agreement; this agreement is not one.",
+        fields=_fields(dated + zips), rows=_rows(dated + zips),
+        hint="generalize dates to year and ZIP to zip3 (then it is no longer a limited data set), "
+             "or share under a data use agreement")]
+
+
 def _small_zip3_areas(ctx: ShareContext) -> list[str]:
     limit = 20000
     residents = ctx.db.residents(["zip"])

@@ -16,7 +16,7 @@ from sandbox_app.sharing.document import ShareDocument
 
 RULE_CHECKS = [
     checks.check_purpose, checks.check_agreement_scope, checks.check_minimisation, checks.check_health,
-    checks.check_safe_harbor, checks.check_substance_use, checks.check_education, checks.check_justice,
+    checks.check_safe_harbor, checks.check_limited_data_set, checks.check_substance_use, checks.check_education, checks.check_justice,
     checks.check_benefits_tax, checks.check_housing_dv, checks.check_local_law, checks.check_retention,
     checks.check_hash, checks.check_free_text, disclosure.check_small_cells, disclosure.check_k_and_risk,
     disclosure.check_linkage,
