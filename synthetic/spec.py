@@ -25,6 +25,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+def require_unique(names: list[str], what: str) -> None:
+    """Raise a ValueError naming the repeated ones, e.g. 'field names must be unique within a table; …'."""
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"{what} must be unique; repeated: {', '.join(repeated)}")
+
+
 def _check_weights(value: dict[Any, float]) -> dict[Any, float]:
     if not value:
         raise ValueError("needs at least one value with a weight")
@@ -80,10 +87,7 @@ class City(Strict):
         total = sum(n.share for n in self.neighbourhoods)
         if abs(total - 1.0) > 0.011:
             raise ValueError(f"neighbourhood shares add up to {total:.3f}; they must add up to 1")
-        names = [n.name for n in self.neighbourhoods]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"neighbourhood names must be unique; repeated: {', '.join(dupes)}")
+        require_unique([n.name for n in self.neighbourhoods], "neighbourhood names")
         return self
 
 
@@ -202,10 +206,7 @@ class Population(Strict):
 
     @model_validator(mode="after")
     def _unique(self) -> Population:
-        names = [a.name for a in self.attributes]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"attribute names must be unique; repeated: {', '.join(dupes)}")
+        require_unique([a.name for a in self.attributes], "attribute names")
         return self
 
 
@@ -371,10 +372,7 @@ class Table(Strict):
 
     @model_validator(mode="after")
     def _unique_fields(self) -> Table:
-        names = [f.name for f in self.fields]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"field names must be unique within a table; repeated: {', '.join(dupes)}")
+        require_unique([f.name for f in self.fields], "field names within a table")
         return self
 
 

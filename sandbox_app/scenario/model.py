@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from synthetic.spec import CitySpec, Identifier, Strict
+from synthetic.spec import CitySpec, Identifier, Strict, require_unique
 
 SCENARIO_FORMAT = "city-sandbox/scenario@1"
 
@@ -107,10 +107,7 @@ class Scenario(CitySpec):
     def _unique_ids(self) -> Scenario:
         for label, items in (("department", self.departments), ("agreement", self.agreements),
                              ("exercise", self.exercises)):
-            ids = [i.id for i in items]
-            dupes = sorted({i for i in ids if ids.count(i) > 1})
-            if dupes:
-                raise ValueError(f"{label} ids must be unique; repeated: {', '.join(dupes)}")
+            require_unique([i.id for i in items], f"{label} ids")
         return self
 
     def exercise(self, exercise_id: str) -> Exercise | None:
