@@ -7,7 +7,8 @@ import pandas as pd
 from sandbox_app.privacy.catalogue import Finding, finding
 from sandbox_app.privacy.context import ShareContext, identifies, is_quasi, is_sensitive
 from sandbox_app.privacy.linkage import run_linkage
-from sandbox_app.privacy.metrics import k_anonymity, risk_metrics
+from sandbox_app.privacy.metrics import classes_below, k_anonymity, risk_metrics
+from sandbox_app.privacy.usefulness import grain_satisfies
 from sandbox_app.sharing.aggregate import recoverable_cells
 
 STRICT_L = {"health", "mental_health", "substance_use", "hiv_status", "criminal_history", "juvenile_justice"}
@@ -63,7 +64,7 @@ def check_k_and_risk(ctx: ShareContext) -> list[Finding]:
         part = next(p for p in ctx.parts if p.table == table)
         if m.k_anonymity is None or not m.quasi_identifiers:
             continue
-        hint = _k_hint(part.frame, m.quasi_identifiers, m.k_anonymity, k_needed) if (
+        hint = _k_hint(ctx, part, m.quasi_identifiers, m.k_anonymity, k_needed) if (
             m.k_anonymity < k_needed or m.prosecutor_risk_max > _risk_threshold(ctx) + 1e-12) else ""
         if m.k_anonymity < k_needed:
             severity = "blocker" if ctx.agreement.release == "public" else "major"
@@ -89,29 +90,82 @@ def check_k_and_risk(ctx: ShareContext) -> list[Finding]:
     return out
 
 
-def _k_hint(frame, qis: list[str], k: int | None, needed: int) -> str:
-    """Which quasi-identifiers to generalise or drop, and the k that gives.
+def _coarsenings(ctx: ShareContext, part, name: str) -> list[tuple[str, pd.Series]]:
+    """Successively coarser versions of a quasi-identifier that still serve the purpose:
+    [(what to write in the share, values), …]."""
+    col = next(c for c in part.columns if c.name == name)
+    values = part.frame[name]
+    info = ctx.db.column_info(part.table, col.sources[0]) if col.sources else {}
+    steps: list[tuple[str, str, pd.Series]] = []  # (grain, advice, values)
+    if info.get("data_type") == "date" and col.grain in ("exact", "month", "quarter", "year"):
+        if col.grain == "exact":
+            dates = pd.to_datetime(values, format=info.get("format") or None, errors="coerce")
+            years = dates.dt.year
+            steps.append(("month", f"generalize {name} to month", dates.dt.to_period("M").astype("string")))
+        else:
+            years = pd.to_numeric(values.astype("string").str[:4], errors="coerce")
+        if col.grain != "year":
+            steps.append(("year", f"generalize {name} to year", years))
+        if col.semantic == "birth_date":  # a decade of birth still serves many purposes; of an event, rarely
+            steps.append(("decade", f"generalize {name} to decades (derive)", (years // 10) * 10))
+    elif col.semantic == "zip" and col.grain == "exact":
+        steps.append(("zip3", f"generalize {name} to zip3", values.astype("string").str[:3]))
+    elif col.semantic == "age" and col.grain == "exact":
+        numbers = pd.to_numeric(values, errors="coerce")
+        steps += [("band10", f"generalize {name} to bands of 10 years", (numbers // 10) * 10),
+                  ("band20", f"generalize {name} to bands of 20 years", (numbers // 20) * 20)]
+    needs = ctx.exercise.needs.fields
+    need = next((needs[s] for s in col.sources if s in needs), None)
+    return [(advice, v) for grain, advice, v in steps if need is None or grain_satisfies(grain, need)]
 
-    Greedy: remove, one at a time, the quasi-identifier whose removal leaves the fewest classes (the most
-    people per class), until k reaches what is needed; name them in that order with the k reached.
+
+def _sources(part, name: str) -> list[str]:
+    return next(c.sources for c in part.columns if c.name == name)
+
+
+def _k_hint(ctx: ShareContext, part, qis: list[str], k: int | None, needed: int) -> str:
+    """What to generalise, and (if that is not enough) what to suppress or drop, with the k it gives.
+
+    Greedy: each step takes the one-step generalisation that leaves the fewest classes (the most people per
+    class). If generalising runs out before k is reached, the few records still in small groups can be
+    suppressed (a filter); if they are many, the column that splits them most is dropped.
     """
-    codes = pd.DataFrame({q: pd.factorize(frame[q], use_na_sentinel=False)[0] for q in qis})  # factorise once
-    kept, removed, reached = list(qis), [], k
+    codes = pd.DataFrame({q: pd.factorize(part.frame[q], use_na_sentinel=False)[0] for q in qis})
+    ladders = {q: steps for q in qis if (steps := _coarsenings(ctx, part, q))}
+    kept, moves, reached = list(qis), {}, k
+
+    def classes(frame, columns) -> int:
+        return len(frame[columns].drop_duplicates()) if columns else 1
+
     while kept and (reached or 0) < needed:
-        best = None
-        for q in kept:
-            rest = [c for c in kept if c != q]
-            classes = len(codes[rest].drop_duplicates()) if rest else 1
-            if best is None or classes < best[1]:
-                best = (q, classes)
-        kept.remove(best[0])
-        removed.append(best[0])
-        reached = k_anonymity(codes, kept) if kept else len(frame)
-    if not removed:
+        options = []
+        for q, steps in ladders.items():
+            trial = codes.copy()
+            trial[q] = pd.factorize(steps[0][1], use_na_sentinel=False)[0]
+            options.append((classes(trial, kept), q, trial))
+        if options:
+            _, q, codes = min(options, key=lambda o: o[0])
+            moves[q] = ladders[q].pop(0)[0]
+            if not ladders[q]:
+                del ladders[q]
+        else:
+            needs = ctx.exercise.needs.fields
+            droppable = [q for q in kept if not any(s in needs for s in _sources(part, q))]
+            small = int(classes_below(codes, kept, needed).sum())
+            if small <= 0.05 * len(codes) or not droppable:  # never advise dropping what the purpose needs
+                verb = "meets the" if len(codes) - small else "still short of the"
+                done = ", then ".join(moves.values())
+                return (f"{done + ', then ' if done else ''}leave out the {small:,} records still in groups "
+                        f"smaller than {needed} (a where filter): k rises from {k} to at least {needed} "
+                        f"({verb} {needed} needed)")
+            _, q = min((classes(codes, [c for c in kept if c != q]), q) for q in droppable)
+            kept.remove(q)
+            moves[q] = f"drop {q}"
+        reached = k_anonymity(codes, kept) if kept else len(part.frame)
+    if not moves:
         return "generalize the quasi-identifiers"
-    names = removed[0] if len(removed) == 1 else ", then ".join(removed)
     verb = "meets the" if (reached or 0) >= needed else "still short of the"
-    return f"generalize or drop {names}: k rises from {k} to {reached} ({verb} {needed} needed)"
+    return f"{', then '.join(moves.values())}: k rises from {k} to {reached} ({verb} {needed} needed)"
 
 
 def check_linkage(ctx: ShareContext) -> list[Finding]:
