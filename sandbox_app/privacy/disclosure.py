@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from sandbox_app.privacy.catalogue import Finding, finding
 from sandbox_app.privacy.context import ShareContext, identifies, is_quasi, is_sensitive
 from sandbox_app.privacy.linkage import run_linkage
-from sandbox_app.privacy.metrics import classes_below, k_anonymity, risk_metrics
+from sandbox_app.privacy.metrics import risk_metrics
 from sandbox_app.privacy.usefulness import grain_satisfies
 from sandbox_app.sharing.aggregate import recoverable_cells
 
@@ -90,13 +91,39 @@ def check_k_and_risk(ctx: ShareContext) -> list[Finding]:
     return out
 
 
-def _coarsenings(ctx: ShareContext, part, name: str) -> list[tuple[str, pd.Series]]:
-    """Successively coarser versions of a quasi-identifier that still serve the purpose:
-    [(what to write in the share, values), …]."""
+def _codes(values) -> np.ndarray:
+    """Integer class codes of a column; a null is a value of its own (as in the risk metrics)."""
+    return pd.factorize(values, use_na_sentinel=False)[0].astype(np.int64)
+
+
+def _class_sizes(columns: list[np.ndarray], rows: int) -> tuple[np.ndarray, int]:
+    """(size of each record's class, number of classes) under integer-coded quasi-identifier columns."""
+    if not columns:
+        return np.full(rows, rows), 1 if rows else 0
+    key = np.zeros(rows, dtype=np.int64)
+    radix = 1
+    for codes in columns:
+        card = int(codes.max()) + 1 if rows else 1
+        if radix > (2**62) // card:  # re-number before the mixed-radix key could overflow
+            key = _codes(key)
+            radix = int(key.max()) + 1
+        key = key * card + codes
+        radix *= card
+    if radix > 8 * rows + 1024:  # sparse key: re-number (hashing) so the counts array stays small
+        key = _codes(key)
+        radix = int(key.max()) + 1
+    counts = np.bincount(key, minlength=radix)
+    return counts[key], int(np.count_nonzero(counts))
+
+
+def _coarsenings(ctx: ShareContext, part, name: str) -> list[tuple[str, np.ndarray]]:
+    """Successively coarser codings of a quasi-identifier that still serve the purpose:
+    [(what to write in the share, integer codes), …]. Each distinct value is converted once."""
     col = next(c for c in part.columns if c.name == name)
-    values = part.frame[name]
+    local, distinct = pd.factorize(part.frame[name], use_na_sentinel=False)
+    values = pd.Series(np.asarray(distinct, dtype=object))
     info = ctx.db.column_info(part.table, col.sources[0]) if col.sources else {}
-    steps: list[tuple[str, str, pd.Series]] = []  # (grain, advice, values)
+    steps: list[tuple[str, str, pd.Series]] = []  # (grain, advice, coarser distinct values)
     if info.get("data_type") == "date" and col.grain in ("exact", "month", "quarter", "year"):
         if col.grain == "exact":
             dates = pd.to_datetime(values, format=info.get("format") or None, errors="coerce")
@@ -116,7 +143,8 @@ def _coarsenings(ctx: ShareContext, part, name: str) -> list[tuple[str, pd.Serie
                   ("band20", f"generalize {name} to bands of 20 years", (numbers // 20) * 20)]
     needs = ctx.exercise.needs.fields
     need = next((needs[s] for s in col.sources if s in needs), None)
-    return [(advice, v) for grain, advice, v in steps if need is None or grain_satisfies(grain, need)]
+    return [(advice, _codes(coarse)[local]) for grain, advice, coarse in steps
+            if need is None or grain_satisfies(grain, need)]
 
 
 def _sources(part, name: str) -> list[str]:
@@ -128,40 +156,39 @@ def _k_hint(ctx: ShareContext, part, qis: list[str], k: int | None, needed: int)
 
     Greedy: each step takes the one-step generalisation that leaves the fewest classes (the most people per
     class). If generalising runs out before k is reached, the few records still in small groups can be
-    suppressed (a filter); if they are many, the column that splits them most is dropped.
+    suppressed (a filter); if they are many, the column that splits them most is dropped. Never advises
+    coarsening a field below the grain the purpose needs, nor dropping a field the purpose needs.
     """
-    codes = pd.DataFrame({q: pd.factorize(part.frame[q], use_na_sentinel=False)[0] for q in qis})
+    rows = len(part.frame)
+    codes = {q: _codes(part.frame[q]) for q in qis}
     ladders = {q: steps for q in qis if (steps := _coarsenings(ctx, part, q))}
-    kept, moves, reached = list(qis), {}, k
+    moves: dict[str, str] = {}
+    reached = k
 
-    def classes(frame, columns) -> int:
-        return len(frame[columns].drop_duplicates()) if columns else 1
+    def classes(coded: dict[str, np.ndarray]) -> int:
+        return _class_sizes(list(coded.values()), rows)[1]
 
-    while kept and (reached or 0) < needed:
-        options = []
-        for q, steps in ladders.items():
-            trial = codes.copy()
-            trial[q] = pd.factorize(steps[0][1], use_na_sentinel=False)[0]
-            options.append((classes(trial, kept), q, trial))
-        if options:
-            _, q, codes = min(options, key=lambda o: o[0])
-            moves[q] = ladders[q].pop(0)[0]
+    while codes and (reached or 0) < needed:
+        if ladders:
+            _, q = min((classes({**codes, q: steps[0][1]}), q) for q, steps in ladders.items())
+            moves[q], codes[q] = ladders[q].pop(0)
             if not ladders[q]:
                 del ladders[q]
         else:
             needs = ctx.exercise.needs.fields
-            droppable = [q for q in kept if not any(s in needs for s in _sources(part, q))]
-            small = int(classes_below(codes, kept, needed).sum())
-            if small <= 0.05 * len(codes) or not droppable:  # never advise dropping what the purpose needs
-                verb = "meets the" if len(codes) - small else "still short of the"
+            droppable = [q for q in codes if not any(s in needs for s in _sources(part, q))]
+            small = int((_class_sizes(list(codes.values()), rows)[0] < needed).sum())
+            if small <= 0.05 * rows or not droppable:  # never advise dropping what the purpose needs
+                verb = "meets the" if rows - small else "still short of the"
                 done = ", then ".join(moves.values())
                 return (f"{done + ', then ' if done else ''}leave out the {small:,} records still in groups "
                         f"smaller than {needed} (a where filter): k rises from {k} to at least {needed} "
                         f"({verb} {needed} needed)")
-            _, q = min((classes(codes, [c for c in kept if c != q]), q) for q in droppable)
-            kept.remove(q)
+            _, q = min((classes({c: v for c, v in codes.items() if c != q}), q) for q in droppable)
+            del codes[q]
             moves[q] = f"drop {q}"
-        reached = k_anonymity(codes, kept) if kept else len(part.frame)
+        sizes, _ = _class_sizes(list(codes.values()), rows)
+        reached = int(sizes.min()) if rows else None
     if not moves:
         return "generalize the quasi-identifiers"
     verb = "meets the" if (reached or 0) >= needed else "still short of the"
