@@ -203,3 +203,17 @@ def test_health_records_with_full_dates_and_zip_but_no_names_need_a_data_use_agr
         {"mrn": {"op": "pseudonym"}, "birth_date": {"op": "generalize", "to": "year"},
          "zip": {"op": "generalize", "to": "zip3"}, "equipment": {"op": "keep"}}))
     assert "hipaa_limited_data_set" not in rules(coarse)
+
+
+def test_class_sizes_used_by_the_hint_match_a_groupby():
+    import numpy as np
+
+    from sandbox_app.privacy.disclosure import _class_sizes, _codes
+
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame({"a": rng.integers(0, 50, 5000), "b": rng.choice(["x", "y", None], 5000),
+                          "c": rng.integers(0, 3000, 5000)})
+    sizes, classes = _class_sizes([_codes(frame[c]) for c in frame], len(frame))
+    expected = frame.fillna("<null>").groupby(["a", "b", "c"])["a"].transform("size").to_numpy()
+    assert classes == len(frame.fillna("<null>").drop_duplicates())
+    assert (sizes == expected).all()
