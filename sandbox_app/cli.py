@@ -69,7 +69,7 @@ def cmd_validate(args) -> int:
     failed = False
     for path in args.paths:
         try:
-            scenario = load_scenario(path)
+            scenario = load_scenario(path, deep=True)
             results.append({"file": path, "valid": True, "scenario": scenario.name, "problems": []})
             if not args.json:
                 print(f"{path}: OK ({scenario.name}: {len(scenario.departments)} departments, "

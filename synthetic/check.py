@@ -107,3 +107,34 @@ def check_city(spec: CitySpec) -> list[SpecIssue]:
                                     "choose another name"))
         issues += _check_conditions(ref.coverage.when, columns, ("public_reference", "coverage"))
     return issues
+
+
+SAMPLE_RESIDENTS = 50_000
+
+
+def check_coverage(spec: CitySpec) -> list[SpecIssue]:
+    """Tables that no resident of this city can appear in: every `when` branch with a rate above 0 matches
+    nobody (e.g. `age > 120`). Draws the population (at most SAMPLE_RESIDENTS of it) once, so it is a separate,
+    slower check than `check_city` (about 0.1 s for 20,000 residents)."""
+    from synthetic.population import (
+        apply_conditions,
+        build_population,
+        condition_columns,
+        coverage_rates,
+        rng_for,
+    )
+
+    pop = build_population(spec, min(spec.city.residents, SAMPLE_RESIDENTS))
+    issues = []
+    targets = [(("departments", di, "tables", ti, "coverage"), t.coverage, f"table '{t.name}'")
+               for di, d in enumerate(spec.departments) for ti, t in enumerate(d.tables)]
+    if spec.public_reference is not None:
+        targets.append((("public_reference", "coverage"), spec.public_reference.coverage, "the public reference"))
+    for loc, coverage, what in targets:
+        frame = pop.frame(None, condition_columns(coverage.when))
+        rates = apply_conditions(rng_for(spec.seed, "check"), frame, coverage.when, "rate", coverage.rate, coverage_rates)
+        if len(rates) and not (rates > 0).any():
+            issues.append(SpecIssue(loc, f"no resident of this city can appear in {what}: every branch with a "
+                                         "rate above 0 matches nobody", "check the `if` conditions against the "
+                                         "population's attributes and age bands"))
+    return issues

@@ -20,12 +20,13 @@ from synthetic.population import (
     apply_conditions,
     build_population,
     condition_columns,
+    coverage_rates,
     rng_for,
     ssn_text,
 )
 from synthetic.progress import Cancelled, Steps, TaskState
 from synthetic.spec import BUILTIN_GENERATORS, CitySpec
-from synthetic.tables import TableStyle, _rate, build_records, covered_records
+from synthetic.tables import TableStyle, build_records, covered_records
 
 CHUNK = 100_000
 SQL_TYPES = {"text": "TEXT", "integer": "INTEGER", "real": "REAL", "date": "TEXT", "flag": "INTEGER"}
@@ -159,7 +160,7 @@ def _write_voter_roll(w: _Writer, truth: list, spec: CitySpec, pop: Population, 
     for i, chunk in enumerate(_chunks(pop.size)):
         rng = rng_for(spec.seed, "voter-roll", i)
         frame = pop.frame(chunk, condition_columns(ref.coverage.when))
-        p = apply_conditions(rng, frame, ref.coverage.when, "rate", ref.coverage.rate, _rate)
+        p = apply_conditions(rng, frame, ref.coverage.when, "rate", ref.coverage.rate, coverage_rates)
         res = chunk[rng.random(len(chunk)) < p]
         first = pop.first_names[pop.first_name[res]]
         last = pop.last_names[pop.last_name[res]]

@@ -53,6 +53,11 @@ def draw_choice(rng: np.random.Generator, weights: dict, size: int) -> np.ndarra
     return np.array(values, dtype=object)[idx]
 
 
+def coverage_rates(rng, rate, size):
+    """A `when` branch's coverage rate for each matching resident (no randomness: used by apply_conditions)."""
+    return np.full(size, rate, dtype=float)
+
+
 def condition_columns(conds: list[Condition]) -> set[str]:
     """Resident columns the `if` expressions of a `when` list read."""
     return set().union(*(parse(c.if_).columns for c in conds)) if conds else set()

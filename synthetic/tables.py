@@ -15,6 +15,7 @@ from synthetic.population import (
     Population,
     apply_conditions,
     condition_columns,
+    coverage_rates,
     draw_choice,
     draw_number,
     ssn_text,
@@ -23,10 +24,6 @@ from synthetic.spec import BUILTIN_GENERATORS, Defects, Department, Table, Table
 
 NAME_GENS = {"full_name", "first_name", "last_name"}
 NO_MISSING = {"record_id", "resident_key"}
-
-
-def _rate(rng, rate, size):
-    return np.full(size, rate, dtype=float)
 
 
 def _flag(rng, p, size):
@@ -98,7 +95,7 @@ def covered_records(style: TableStyle, pop: Population, chunk: np.ndarray, rng) 
     """Resident indices (into the population) of this chunk's records, duplicates included, shuffled."""
     table = style.table
     frame = pop.frame(chunk, condition_columns(table.coverage.when))
-    p = apply_conditions(rng, frame, table.coverage.when, "rate", table.coverage.rate, _rate)
+    p = apply_conditions(rng, frame, table.coverage.when, "rate", table.coverage.rate, coverage_rates)
     selected = np.flatnonzero(rng.random(len(chunk)) < p)
     per = table.records_per_resident
     if per.max > 1:
