@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import types
 import typing
@@ -175,6 +176,8 @@ def parse_scenario_text(text: str, file: str = "<scenario>", *, deep: bool = Fal
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
         problems = [_problem_from_pydantic(e, file, located) for e in err.errors()]
+        problems += [Problem(file, located.line_of(i.loc), format_loc(i.loc), i.message, i.hint)
+                     for i in _issues_beside_broken_items(data, err)]
         problems.sort(key=lambda p: (p.line or 0, p.path))
         raise ScenarioError(problems) from None
     issues = check_scenario(scenario)
@@ -184,6 +187,84 @@ def parse_scenario_text(text: str, file: str = "<scenario>", *, deep: bool = Fal
         raise ScenarioError([Problem(file, located.line_of(i.loc), format_loc(i.loc), i.message, i.hint)
                              for i in sorted(issues, key=lambda i: located.line_of(i.loc) or 0)])
     return scenario
+
+
+# Lists whose broken items can be set aside so the rest of the file is still cross-checked.
+PRUNABLE_LISTS = {("departments",), ("departments", "tables"), ("departments", "tables", "fields"),
+                  ("population", "attributes"), ("agreements",), ("exercises",)}
+
+
+def _prunable(loc: tuple) -> tuple | None:
+    """The location of the innermost prunable list item that contains `loc`, if any."""
+    for end in range(len(loc), 0, -1):
+        prefix = loc[:end]
+        if isinstance(prefix[-1], int) and tuple(p for p in prefix if not isinstance(p, int)) in PRUNABLE_LISTS:
+            return prefix
+    return None
+
+
+def _issues_beside_broken_items(data: dict, err: ValidationError) -> list:
+    """Cross-reference problems in the parts of the file that are well-formed, so a facilitator sees every
+    problem at once. Items with structural errors are set aside; references to them are not reported
+    (their names still count as known), and locations are mapped back to the original indices."""
+    broken = {_prunable(tuple(e["loc"])) for e in err.errors()}
+    if not broken or None in broken:
+        return []  # a problem outside any list item: nothing sensible to check around it
+    pruned = copy.deepcopy(data)
+    kept: dict[tuple, list[int]] = {}  # original path of a list -> original indices still in it
+    names: set[str] = set()
+    for item in sorted(broken, key=len, reverse=True):  # innermost first
+        parent = _walk(data, item[:-1])
+        if isinstance(parent, list) and item[-1] < len(parent):
+            names |= _names_within(parent[item[-1]])
+        kept.setdefault(item[:-1], list(range(len(parent) if isinstance(parent, list) else 0)))
+        if item[-1] in kept[item[:-1]]:
+            kept[item[:-1]].remove(item[-1])
+    # Innermost lists first: the lists around them are still whole, so original indices still find them.
+    for path, indices in sorted(kept.items(), key=lambda kv: len(kv[0]), reverse=True):
+        target = _walk(pruned, path)
+        if isinstance(target, list):
+            target[:] = [item for i, item in enumerate(target) if i in indices]
+    try:
+        partial = Scenario.model_validate(pruned)
+    except ValidationError:
+        return []
+    issues = []
+    for issue in check_scenario(partial):
+        if any(f"'{name}'" in issue.message for name in names):
+            continue  # "unknown department 'x'" where x is only broken, not missing
+        issues.append(type(issue)(_original_loc(issue.loc, kept), issue.message, issue.hint))
+    return issues
+
+
+def _names_within(node) -> set[str]:
+    """Every `name` and `id` inside a set-aside item (its tables and fields are known names too)."""
+    if isinstance(node, dict):
+        own = {str(node[k]) for k in ("name", "id") if isinstance(node.get(k), str | int)}
+        return own.union(*(_names_within(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_names_within(v) for v in node))
+    return set()
+
+
+def _walk(data, path: tuple):
+    """The value at `path` in `data`, or None."""
+    node = data
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _original_loc(loc: tuple, kept: dict) -> tuple:
+    out: tuple = ()
+    for part in loc:
+        if isinstance(part, int) and out in kept:
+            part = kept[out][part]
+        out = (*out, part)
+    return out
 
 
 def load_scenario(name_or_path: str | Path, *, deep: bool = False) -> Scenario:
