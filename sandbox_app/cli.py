@@ -146,7 +146,15 @@ def cmd_gui(args) -> int:
     path = cached_database(scenario, state=TextProgress(f"preparing {scenario.name}"))
     print(f"{scenario.title}")
     print(f"City database ready: {path}")
-    print("Open it with any SQLite tool, or try: city-sandbox list, city-sandbox score …")
+    print("Explore it with any SQLite tool (start with the _data_dictionary table), or try:")
+    print("  city-sandbox list")
+    exercise = next((e for e in scenario.exercises if isinstance(e.model_answer, str)), None)
+    if exercise is not None:
+        from sandbox_app.cli_engine import answer_path
+
+        for ref in [*(b.share for b in exercise.bad_answers[:1] if isinstance(b.share, str)), exercise.model_answer]:
+            print(f"  city-sandbox score {scenario.name} {exercise.id} {answer_path(scenario, ref)}")
+    print(f"  city-sandbox check {scenario.name}")
     return 0
 
 

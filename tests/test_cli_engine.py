@@ -123,3 +123,17 @@ def test_database_of_another_scenario_is_refused_with_a_hint(db, capsys):
     assert main(["score", "safe-streets", "collision-pipeline", str(share), "--db", db]) == 1
     err = capsys.readouterr().err
     assert "generated from 'winter-storm', not 'safe-streets'" in err
+
+
+def test_default_command_prepares_the_city_and_its_suggestions_work(capsys):
+    """`city-sandbox` with no arguments (the README's run command) generates the default city once, says where
+    it is, and every `city-sandbox …` line it suggests runs."""
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    ready = next(line for line in out.splitlines() if line.startswith("City database ready: "))
+    assert Path(ready.removeprefix("City database ready: ")).is_file()
+    suggestions = [line.strip().split()[1:] for line in out.splitlines() if line.strip().startswith("city-sandbox ")]
+    assert [s[0] for s in suggestions] == ["list", "score", "score", "check"]
+    for args in suggestions:
+        assert main(args) in (0, 1), args  # score of a bad answer exits 1 (reject), the rest 0
+    capsys.readouterr()
