@@ -47,3 +47,46 @@ def test_validate_finds_a_table_no_resident_can_appear_in(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "no resident of this city can appear in table" in err
     assert f"{path}:" in err and ".coverage" in err
+
+
+def test_impossible_date_is_located_not_a_traceback():
+    text = "name: x\nseed: 1\nreference_date: 2026-13-45\n"
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario_text(text, "bad-date.yaml")
+    problem = info.value.problems[0]
+    assert (problem.line, problem.hint) == (3, "dates are written YYYY-MM-DD")
+    assert "month must be in 1..12" in problem.message
+
+
+def test_four_hundred_mutated_scenario_files_never_crash_the_loader():
+    """Random line deletions, duplications, junk values and truncations of the built-in scenarios (fixed seed):
+    each file either loads or gets a ScenarioError, never another exception."""
+    import random
+    from pathlib import Path
+
+    junk = ["0", "-1", "1.5", "''", "[]", "{}", "x", "null", '"age >>> 3"', "true", "2026-13-45", "1e400", ".nan",
+            "!!python/object:os.system x", "*undefined"]
+    outcomes = {"loaded": 0, "refused": 0}
+    for path in sorted((Path(__file__).parents[1] / "scenarios").glob("*.yaml")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for seed in range(100):
+            rng = random.Random(seed)
+            mutated = list(lines)
+            for _ in range(rng.randint(1, 3)):
+                i = rng.randrange(len(mutated))
+                kind = rng.randint(0, 3)
+                if kind == 0:
+                    del mutated[i]
+                elif kind == 1:
+                    mutated.insert(i, mutated[rng.randrange(len(mutated))])
+                elif kind == 2 and ":" in mutated[i]:
+                    mutated[i] = mutated[i].split(":", 1)[0] + ": " + rng.choice(junk)
+                else:
+                    mutated[i] = mutated[i][: rng.randrange(len(mutated[i]) + 1)]
+            try:
+                parse_scenario_text("\n".join(mutated), path.name)
+                outcomes["loaded"] += 1
+            except ScenarioError as err:
+                assert all(str(p).startswith(path.name) for p in err.problems)
+                outcomes["refused"] += 1
+    assert outcomes["refused"] > 100 and sum(outcomes.values()) == 400

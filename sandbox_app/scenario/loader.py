@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 import types
 import typing
@@ -143,6 +144,17 @@ def _problem_from_pydantic(err: dict, file: str, located: _Located) -> Problem:
     return Problem(file, located.line_of(loc), format_loc(loc), message, hint)
 
 
+def _bad_date_line(text: str) -> int | None:
+    """The line of the first date-looking value that is not a real date (YAML reports no position)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        for match in re.finditer(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", line):
+            try:
+                dt.date(*(int(g) for g in match.groups()))
+            except ValueError:
+                return number
+    return None
+
+
 def parse_scenario_text(text: str, file: str = "<scenario>", *, deep: bool = False) -> Scenario:
     """Validate scenario YAML text; raise ScenarioError listing every problem found.
 
@@ -162,6 +174,9 @@ def parse_scenario_text(text: str, file: str = "<scenario>", *, deep: bool = Fal
         raise ScenarioError([Problem(file, line, "", message, "check indentation, colons and quotes")]) from None
     except YAMLError as err:
         raise ScenarioError([Problem(file, None, "", f"YAML syntax: {err}")]) from None
+    except ValueError as err:  # a value YAML recognises but cannot build, e.g. the date 2026-13-45
+        raise ScenarioError([Problem(file, _bad_date_line(text), "", f"a value cannot be read: {err}",
+                                     "dates are written YYYY-MM-DD")]) from None
     if not isinstance(raw, CommentedMap):
         raise ScenarioError([Problem(file, 1, "", "a scenario file must be a mapping of keys to values",
                                      "start with 'name:', 'title:', 'seed:' …")])
