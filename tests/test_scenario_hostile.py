@@ -58,7 +58,7 @@ def test_impossible_date_is_located_not_a_traceback():
     assert "month must be in 1..12" in problem.message
 
 
-def test_four_hundred_mutated_scenario_files_never_crash_the_loader():
+def test_a_hundred_mutated_scenario_files_never_crash_the_loader():
     """Random line deletions, duplications, junk values and truncations of the built-in scenarios (fixed seed):
     each file either loads or gets a ScenarioError, never another exception."""
     import random
@@ -69,7 +69,7 @@ def test_four_hundred_mutated_scenario_files_never_crash_the_loader():
     outcomes = {"loaded": 0, "refused": 0}
     for path in sorted((Path(__file__).parents[1] / "scenarios").glob("*.yaml")):
         lines = path.read_text(encoding="utf-8").splitlines()
-        for seed in range(100):
+        for seed in range(25):
             rng = random.Random(seed)
             mutated = list(lines)
             for _ in range(rng.randint(1, 3)):
@@ -89,4 +89,4 @@ def test_four_hundred_mutated_scenario_files_never_crash_the_loader():
             except ScenarioError as err:
                 assert all(str(p).startswith(path.name) for p in err.problems)
                 outcomes["refused"] += 1
-    assert outcomes["refused"] > 100 and sum(outcomes.values()) == 400
+    assert outcomes["refused"] > 30 and sum(outcomes.values()) == 100
