@@ -92,6 +92,14 @@ def _lines(cells: np.ndarray, dim: int) -> np.ndarray:
     return np.unique(others, axis=0, return_inverse=True)[1].reshape(-1)
 
 
+def _on_line_with_one(line: np.ndarray, flagged: np.ndarray) -> np.ndarray:
+    """Per cell: is it on a line where exactly one cell is flagged, and that line has other cells too?
+    (A line total then gives the flagged cell away.)"""
+    size = np.bincount(line)
+    n_flagged = np.bincount(line, weights=flagged.astype(float), minlength=len(size))
+    return ((n_flagged == 1) & (size > 1))[line]
+
+
 def _complementary(cells: np.ndarray, counts: np.ndarray, hidden: np.ndarray) -> np.ndarray:
     """Hide the smallest visible cell on every line that has exactly one hidden cell, until none has."""
     hidden = hidden.copy()
@@ -100,10 +108,7 @@ def _complementary(cells: np.ndarray, counts: np.ndarray, hidden: np.ndarray) ->
     while changed:
         changed = False
         for line in lines:
-            size = np.bincount(line)
-            n_hidden = np.bincount(line, weights=hidden.astype(float), minlength=len(size))
-            exposed = (n_hidden == 1) & (size > 1)
-            candidates = np.flatnonzero(exposed[line] & ~hidden)
+            candidates = np.flatnonzero(_on_line_with_one(line, hidden) & ~hidden)
             if not len(candidates):
                 continue
             order = np.lexsort((candidates, counts[candidates], line[candidates]))
@@ -181,10 +186,7 @@ def recoverable_cells(result: AggregateResult) -> int:
     while changed:
         changed = False
         for line in lines:
-            size = np.bincount(line)
-            n_unknown = np.bincount(line, weights=unknown.astype(float), minlength=len(size))
-            solvable = (n_unknown == 1) & (size > 1)
-            found = solvable[line] & unknown
+            found = _on_line_with_one(line, unknown) & unknown
             if found.any():
                 unknown[found] = False
                 changed = True
