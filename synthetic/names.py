@@ -113,4 +113,6 @@ def street_pool(rng: np.random.Generator, size: int) -> list[tuple[str, str]]:
 
 
 def strip_accents(text: str) -> str:
+    if text.isascii():  # most names: nothing to strip
+        return text
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))

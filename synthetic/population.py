@@ -121,7 +121,7 @@ class Population:
     neighbourhood_zips: list[str]
     tags: dict[str, np.ndarray] = field(default_factory=dict)
     attributes: dict[str, np.ndarray] = field(default_factory=dict)
-    _categories: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    _categories: dict = field(default_factory=dict, repr=False)  # per-population caches (read-only values)
 
     def emails(self, index: np.ndarray) -> np.ndarray:
         if "email" not in self._categories:  # only the names residents actually have

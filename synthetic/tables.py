@@ -82,13 +82,22 @@ class TableStyle:
 
     @classmethod
     def build(cls, dept: Department, table: Table, pop: Population, key_salt: int) -> TableStyle:
-        first = fmt.name_pool(pop.first_names, dept.habits)
+        first, last, nicknames = _name_pools(pop, dept.habits)
         types = {f.name: field_type(f, pop) for f in table.fields}
         columns = set().union(*(condition_columns(f.when) | (parse(f.expr).columns if f.expr else set())
                                 for f in table.fields))
-        return cls(dept, table, dept.defects.merged(table.defects), first, fmt.name_pool(pop.last_names, dept.habits),
-                   dq.nickname_pool(first), fmt.street_labels(pop.streets, dept.habits.address_style), key_salt, types,
-                   columns)
+        return cls(dept, table, dept.defects.merged(table.defects), first, last, nicknames,
+                   fmt.street_labels(pop.streets, dept.habits.address_style), key_salt, types, columns)
+
+
+def _name_pools(pop: Population, habits) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """First names, last names and nicknames as a department writes them. Departments with the same name
+    habits share one set, cached on the population (read-only: records index into them)."""
+    key = ("name-pools", habits.name_case, habits.strip_accents)
+    if key not in pop._categories:
+        first = fmt.name_pool(pop.first_names, habits)
+        pop._categories[key] = (first, fmt.name_pool(pop.last_names, habits), dq.nickname_pool(first))
+    return pop._categories[key]
 
 
 def covered_records(style: TableStyle, pop: Population, chunk: np.ndarray, rng) -> np.ndarray:
