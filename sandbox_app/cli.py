@@ -160,11 +160,14 @@ def cmd_gui(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="city-sandbox", description="City Data-Sharing Sandbox: practise "
-                                     "what to share between city departments, on a synthetic city.")
+                                     "what to share between city departments, on a synthetic city.",
+                                     epilog="Exit codes: 0 ok; 1 invalid input, or a share that is not approved; "
+                                     "2 usage error or a share that cannot be applied. Works offline.")
     parser.add_argument("--version", action="version", version=f"city-sandbox {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("gui", help="open the app on a built-in scenario (the default command)")
+    p = sub.add_parser("gui", help="prepare a scenario's city and show what to try (the default command; "
+                                   "the trainee window comes in a later release)")
     p.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO, help="built-in scenario name or file")
     p.set_defaults(func=cmd_gui)
 
