@@ -137,3 +137,20 @@ def test_default_command_prepares_the_city_and_its_suggestions_work(capsys):
     for args in suggestions:
         assert main(args) in (0, 1), args  # score of a bad answer exits 1 (reject), the rest 0
     capsys.readouterr()
+
+
+def test_generate_and_score_never_touch_the_network(monkeypatch, tmp_path, capsys):
+    """The sandbox runs offline: any attempt to open a network connection fails this test."""
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network connection attempted: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    out = tmp_path / "city.db"
+    assert main(["generate", "winter-storm", "--out", str(out), "--residents", "2000"]) == 0
+    assert main(["score", "winter-storm", "welfare-checks", str(MODEL), "--db", str(out), "--json"]) in (0, 1)
+    assert main(["validate", "winter-storm"]) == 0
+    capsys.readouterr()
