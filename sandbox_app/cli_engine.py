@@ -34,8 +34,17 @@ def _print_report(report) -> None:
     k = m["k_anonymity"]
     if k is None:
         k = "n/a (the share names people)" if m.get("identified_tables") else "n/a"
-    print(f"Records {m['records']:,} · k-anonymity {k} · unique {m['unique_records']:,} · prosecutor risk "
+    aggregated = report.extract is not None and report.extract.aggregate is not None
+    print(f"{'Cells' if aggregated else 'Records'} {m['records']:,} · k-anonymity {k} · unique {m['unique_records']:,} · prosecutor risk "
           f"{m['prosecutor_risk_max']:.2f} · re-identified by linkage {m['reidentified_by_linkage']:,}")
+    u = report.usefulness
+    if u is not None:
+        fields = ", ".join(f"{name} {state}" for name, state in u.fields.items()) or "none named"
+        link = "" if u.linkable is None else f" · linkable: {'yes' if u.linkable else 'no'}"
+        counted = "counted in published cells" if aggregated else "shared"
+        print(f"Usefulness: serves {u.covered:,} of the {u.needed_rows:,} residents the request is about "
+              f"({u.recall:.0%}); {u.useful_rows:,} of {u.shared_rows:,} records {counted} are needed · "
+              f"fields: {fields}{link}")
     for table, result in report.linkage.items():
         if result.reidentified_residents:
             ids = ", ".join(str(i) for i in result.resident_ids[:10])
