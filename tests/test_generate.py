@@ -14,9 +14,10 @@ from sandbox_app.scenario import load_scenario
 from synthetic.categories import CATEGORIES
 from synthetic.generate import generate_city
 from synthetic.progress import Cancelled
+from tests.cityfixture import SMALL_RESIDENTS, small_city
 
 DATA = Path(__file__).parent / "data"
-RESIDENTS = 3000
+RESIDENTS = SMALL_RESIDENTS
 FACILITATOR_TABLES = {"_ground_truth", "_residents", "_meta"}
 
 
@@ -26,11 +27,9 @@ def scenario():
 
 
 @pytest.fixture(scope="module")
-def city(scenario, tmp_path_factory) -> Path:
-    """winter-storm at 3,000 residents, generated once for the read-only tests of this file."""
-    out = tmp_path_factory.mktemp("city") / "winter-storm.db"
-    generate_city(scenario, out, residents=RESIDENTS, scenario_name=scenario.name)
-    return out
+def city(tmp_path_factory) -> Path:
+    """The session's small winter-storm city (generated once for every test file that reads it)."""
+    return small_city(tmp_path_factory)
 
 
 @pytest.fixture
