@@ -87,7 +87,8 @@ def _place(out, mask, values, n):
     return out
 
 
-def _flag(rng, p, size):
+def draw_flag(rng, p, size):
+    """True with probability `p`, for `size` residents or records."""
     return rng.random(size) < p
 
 
@@ -299,7 +300,7 @@ def _draw_attribute(seed: int, attr: Attribute, pop: Population) -> np.ndarray:
     if attr.kind == "number":
         values = draw_number(rng, attr.number, len(frame))
     elif attr.kind == "flag":
-        values = apply_conditions(rng, frame, attr.when, "flag", attr.flag, _flag)
+        values = apply_conditions(rng, frame, attr.when, "flag", attr.flag, draw_flag)
     else:
         values = apply_conditions(rng, frame, attr.when, "choice", attr.choice, draw_choice)
     return values[pop.household] if attr.scope == "household" else values

@@ -17,6 +17,7 @@ from synthetic.population import (
     condition_columns,
     coverage_rates,
     draw_choice,
+    draw_flag,
     draw_number,
     ssn_text,
 )
@@ -24,10 +25,6 @@ from synthetic.spec import BUILTIN_GENERATORS, Defects, Department, Table, Table
 
 NAME_GENS = {"full_name", "first_name", "last_name"}
 NO_MISSING = {"record_id", "resident_key"}
-
-
-def _flag(rng, p, size):
-    return rng.random(size) < p
 
 
 def field_type(field: TableField, pop: Population) -> str:
@@ -227,7 +224,7 @@ def build_records(style: TableStyle, pop: Population, res: np.ndarray, rng, id_s
         elif kind == "choice":
             values = apply_conditions(rng, ctx.frame, field.when, "choice", field.choice, draw_choice)
         elif kind == "flag":
-            values = apply_conditions(rng, ctx.frame, field.when, "flag", field.flag, _flag)
+            values = apply_conditions(rng, ctx.frame, field.when, "flag", field.flag, draw_flag)
         elif kind == "number":
             values = draw_number(rng, field.number, n)
             if style.types[field.name] == "integer":
