@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sandbox_app.privacy.catalogue import Finding, finding
+from sandbox_app.privacy.catalogue import Finding, catalogue, finding
 from sandbox_app.privacy.context import ShareContext, identifies, is_sensitive
 
 CATEGORY_WORDS = {
@@ -197,7 +197,7 @@ def check_limited_data_set(ctx: ShareContext) -> list[Finding]:
 
 
 def _small_zip3_areas(ctx: ShareContext) -> list[str]:
-    limit = 20000
+    limit = catalogue()["hipaa_zip3"].settings["zip3_min_population"]  # the catalogue's setting, not a copy
     residents = ctx.db.residents(["zip"])
     counts = residents["zip"].astype(str).str[:3].value_counts()
     return sorted(z for z, n in counts.items() if n <= limit)
