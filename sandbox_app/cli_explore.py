@@ -36,6 +36,39 @@ def cmd_sql(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from sandbox_app.cli import TextProgress
+
+    if args.participants:
+        from sandbox_app.explore.participant_copy import participant_copy
+
+        if args.table or args.query:
+            raise SystemExit(_usage(args, "--participants copies the whole database; leave out --table/--query"))
+        out = participant_copy(args.db, args.out, force=args.force, state=TextProgress("copying"))
+        print(f"wrote the participant-safe copy {out} (no ground truth, residents table or keys)")
+        return 0
+    from sandbox_app.explore.catalog import Catalog
+    from sandbox_app.explore.export import export_query, export_table
+
+    if not args.table and not args.query:
+        raise SystemExit(_usage(args, "say what to export: --table NAME, --query SQL or --participants"))
+    catalog = Catalog(args.db, facilitator=args.facilitator)
+    written = [export_table(catalog, t, args.out, args.format, state=TextProgress(f"exporting {t}"))
+               for t in args.table or []]
+    if args.query:
+        written.append(export_query(catalog, args.query, args.out, args.name, args.format, timeout=args.timeout or None))
+    for path in written:
+        print(f"wrote {path}")
+    print(f"described in {args.out}/datapackage.json")
+    return 0
+
+
+def _usage(args, message: str) -> int:
+    args.parser.print_usage(sys.stderr)
+    print(f"city-sandbox export: error: {message}", file=sys.stderr)
+    return 2
+
+
 def _write_json(result, limit: int | None) -> None:
     """A JSON array of objects, written page by page (a huge result never sits in memory)."""
     out = sys.stdout
@@ -112,3 +145,21 @@ def add_explore_commands(sub) -> None:
     fmt.add_argument("--csv", action="store_true", help="print CSV with a header row")
     p.add_argument("--facilitator", action="store_true", help="also allow the facilitator-only tables")
     p.set_defaults(func=cmd_sql)
+
+    p = sub.add_parser("export", help="export tables or a query as CSV/Parquet with a datapackage.json, or "
+                       "write a participant-safe copy of a city",
+                       description="Export tables or a query result (CSV or Parquet, described by a Frictionless "
+                       "datapackage.json carrying the data dictionary), or with --participants write a copy of the "
+                       "database without the answer key (no ground truth, no residents table, no keys).")
+    p.add_argument("db", metavar="DB", help="city database")
+    p.add_argument("--out", required=True, metavar="PATH", help="folder for table/query exports; file for --participants")
+    p.add_argument("--participants", action="store_true", help="write a participant-safe copy of the database")
+    p.add_argument("--table", action="append", metavar="NAME", help="a table to export (repeatable)")
+    p.add_argument("--query", metavar="SQL", help="a read-only query whose result to export")
+    p.add_argument("--name", default="result", help="file name for the query result (default: result)")
+    p.add_argument("--format", choices=["csv", "parquet"], default="csv", help="file format (default csv)")
+    p.add_argument("--timeout", type=_timeout, default=DEFAULT_TIMEOUT_S, metavar="S",
+                   help=f"time limit for --query (default {DEFAULT_TIMEOUT_S:g} s; 0 for none)")
+    p.add_argument("--facilitator", action="store_true", help="also allow the facilitator-only tables")
+    p.add_argument("--force", action="store_true", help="replace an existing participant copy")
+    p.set_defaults(func=cmd_export, parser=p)

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sandbox_app.errors import DatabaseError, Problem, SandboxError
+from sandbox_app.explore.catalog import PARTICIPANT_COPY, hidden_by_default, open_read_only
 from synthetic.progress import TaskState
 
 DEFAULT_TIMEOUT_S = 10.0
 PAGE_ROWS = 500
 _PROGRESS_EVERY = 2_000  # SQLite VM instructions between checks of the clock and the cancel flag
-ALWAYS_HIDDEN = frozenset({"_ground_truth", "_residents", "_meta"})
 READ_ONLY_PRAGMAS = frozenset({"table_info", "table_xinfo", "table_list", "index_list", "index_info",
                                "index_xinfo", "foreign_key_list", "function_list", "pragma_list",
                                "collation_list", "database_list", "compile_options"})
@@ -117,11 +117,15 @@ def locate(sql: str, message: str) -> int | None:
 def hidden_tables(conn: sqlite3.Connection) -> frozenset[str]:
     """Facilitator-only tables: those the data dictionary marks, plus the answer key whatever it says."""
     try:
-        rows = conn.execute("SELECT DISTINCT table_name FROM _data_dictionary WHERE facilitator_only = 1")
-        marked = {str(r[0]) for r in rows}
+        marked = {str(r[0]) for r in conn.execute(
+            "SELECT DISTINCT table_name FROM _data_dictionary WHERE facilitator_only = 1")}
     except sqlite3.Error:
         marked = set()
-    return frozenset(marked | ALWAYS_HIDDEN)
+    try:
+        copy = conn.execute("SELECT value FROM _meta WHERE key = 'copy'").fetchone()
+    except sqlite3.Error:
+        copy = None
+    return frozenset(marked | hidden_by_default(bool(copy) and copy[0] == PARTICIPANT_COPY))
 
 
 @dataclass
@@ -140,17 +144,11 @@ class ReadOnlyDatabase:
     def __init__(self, path: str | Path, *, facilitator: bool = False):
         self.path = Path(path)
         self.facilitator = facilitator
-        if not self.path.exists():
-            raise DatabaseError([Problem(str(self.path), None, "", "no such file",
-                                         "generate a city first: city-sandbox generate SCENARIO")])
-        if self.path.is_dir():
-            raise DatabaseError([Problem(str(self.path), None, "", "is a folder, not a database file")])
+        self.conn = open_read_only(self.path)
         try:
-            self.conn = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, timeout=1.0,
-                                        check_same_thread=False, isolation_level=None)
-            self.conn.execute("PRAGMA query_only = ON")
             self.hidden = frozenset() if facilitator else hidden_tables(self.conn)
         except sqlite3.Error as err:
+            self.conn.close()
             raise DatabaseError([Problem(str(self.path), None, "", "not a SQLite database, or the file is "
                                          f"damaged ({err})", "generate the city again")]) from None
         self._denial: _Denial | None = None
