@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sandbox_app.errors import Problem, ShareError
-from sandbox_app.privacy import checks, disclosure
+from sandbox_app.privacy import checks, disclosure, refusal
 from sandbox_app.privacy.catalogue import PENALTY, SEVERITIES, Finding
 from sandbox_app.privacy.context import ShareContext
 from sandbox_app.privacy.usefulness import Usefulness, assess_usefulness
@@ -85,8 +85,12 @@ def score_share(db: CityDatabase, scenario: Scenario, exercise: Exercise | str, 
     ctx.usefulness = assess_usefulness(db, exercise, extract)
     disclosure.measure(ctx)
     findings: list[Finding] = []
-    for check in RULE_CHECKS:
-        findings += check(ctx)
+    if refusal.refuses_all(share):  # nothing is shared: no rule applies; usefulness says whether anyone waits
+        ctx.usefulness = refusal.refusal_usefulness(ctx)
+    else:
+        for check in RULE_CHECKS:
+            findings += check(ctx)
+        findings += refusal.unrefused_findings(ctx, findings)
     findings += ctx.usefulness.findings
     findings.sort(key=lambda f: SEVERITIES.index(f.severity))
     privacy_findings = [f for f in findings if f.rule != "usefulness"]
