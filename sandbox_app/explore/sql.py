@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sandbox_app.errors import DatabaseError, Problem, SandboxError
 from sandbox_app.explore.catalog import PARTICIPANT_COPY, hidden_by_default, open_read_only
-from synthetic.progress import TaskState
+from synthetic.progress import Cancelled, TaskState
 
 DEFAULT_TIMEOUT_S = 10.0
 PAGE_ROWS = 500
@@ -55,8 +55,8 @@ class QueryTimeout(QueryError):
     """The query ran past its time limit and was interrupted."""
 
 
-class QueryCancelled(QueryError):
-    """The user pressed Stop."""
+class QueryCancelled(QueryError, Cancelled):
+    """The user pressed Stop (also a `Cancelled`, so workers treat it as a stop, not a failure)."""
 
 
 def _line_column(sql: str, offset: int) -> tuple[int, int]:
