@@ -63,6 +63,15 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_explore(args) -> int:
+    from sandbox_app.explore.catalog import Catalog
+
+    Catalog(args.db, facilitator=args.facilitator)  # a bad file is one plain line here, before any window
+    from sandbox_app.ui.explorer.app import run
+
+    return run(args.db, facilitator=args.facilitator)
+
+
 def _usage(args, message: str) -> int:
     args.parser.print_usage(sys.stderr)
     print(f"city-sandbox export: error: {message}", file=sys.stderr)
@@ -163,3 +172,8 @@ def add_explore_commands(sub) -> None:
     p.add_argument("--facilitator", action="store_true", help="also allow the facilitator-only tables")
     p.add_argument("--force", action="store_true", help="replace an existing participant copy")
     p.set_defaults(func=cmd_export, parser=p)
+
+    p = sub.add_parser("explore", help="open the datathon explorer (catalogue, tables, SQL, charts, exports)")
+    p.add_argument("db", metavar="DB", help="city database (from city-sandbox generate)")
+    p.add_argument("--facilitator", action="store_true", help="show the answer key (ground truth, residents)")
+    p.set_defaults(func=cmd_explore)
