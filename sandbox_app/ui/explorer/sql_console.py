@@ -93,11 +93,11 @@ class SqlConsole(QWidget):
 
     def run(self) -> None:
         """Run the editor's query (a new run stops the one before)."""
-        sql = self.editor.toPlainText().strip()
-        if not sql:
+        sql = self.editor.toPlainText()  # run as typed, so error positions match the editor
+        if not sql.strip():
             self.message.setText("Type a query first, e.g. SELECT * FROM _data_dictionary")
             return
-        self._remember(sql)
+        self._remember(sql.strip())
         self._runs += 1
         out = self._scratch / f"result-{self._runs}.db"
         path, facilitator, timeout = self.db_path, self.facilitator, self.timeout.value()
@@ -138,9 +138,7 @@ class SqlConsole(QWidget):
             return locate(self.last_sql, message)
         lines = self.last_sql.split("\n")
         line, column = int(m.group(1)), int(m.group(2))
-        offset = sum(len(row) + 1 for row in lines[: line - 1]) + column - 1
-        text = self.editor.toPlainText()
-        return offset + (len(text) - len(text.lstrip()))
+        return sum(len(row) + 1 for row in lines[: line - 1]) + column - 1
 
     def _cancelled(self) -> None:
         self._idle()
