@@ -101,8 +101,9 @@ class ExercisePage(QWidget):
         self.next = QPushButton("▶")
         self.next.setToolTip("Next exercise (Ctrl+PgDown)")
         self.next.clicked.connect(lambda: self.step_exercise(1))
-        top.addWidget(self.previous)
-        top.addWidget(self.next)
+        for button in (self.previous, self.next):
+            button.setFixedWidth(36)
+            top.addWidget(button)
         layout.addLayout(top)
 
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -148,7 +149,7 @@ class ExercisePage(QWidget):
         self.results.addTab(self.attack_view, "Attack replay")
         self.results.addTab(self.attempts_view, "Attempts")
         middle.addWidget(self.results)
-        middle.setSizes([430, 300])
+        middle.setSizes([470, 260])
         split.addWidget(middle)
 
         right = QWidget()
@@ -165,10 +166,11 @@ class ExercisePage(QWidget):
         self.submit_button.setToolTip("Score this share as a privacy officer would and see every finding")
         self.submit_button.clicked.connect(self.submit)
         self.submit_button.setMinimumHeight(34)
-        right_layout.addWidget(self.submit_button)
         self.submit_status = QLabel("")
         self.submit_status.setWordWrap(True)
+        self.submit_status.setMinimumHeight(self.submit_status.fontMetrics().lineSpacing() * 2 + 4)
         right_layout.addWidget(self.submit_status)
+        right_layout.addWidget(self.submit_button)
         split.addWidget(right)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 6)
@@ -293,7 +295,11 @@ class ExercisePage(QWidget):
         frame = extract.frame
         self.preview_model.set_frame(frame)
         kind = "cells" if extract.aggregate is not None else "records"
-        self.preview_label.setText(f"What the recipient gets: {len(frame):,} {kind}, {len(frame.columns)} columns.")
+        if not len(frame.columns):
+            self.preview_label.setText("Nothing is shared yet: tick a table and the fields to share in the builder.")
+        else:
+            self.preview_label.setText(f"What the recipient gets: {len(frame):,} {kind}, "
+                                       f"{len(frame.columns)} fields.")
 
     def _live_scored(self, report) -> None:
         self.live_report = report

@@ -110,7 +110,7 @@ def readings(report, agreement) -> dict[str, Reading]:
     k = metric(report, "k_anonymity")
     identified = metric(report, "identified_tables") or []
     if k is None:
-        out["k"] = Reading("names people" if identified else "not applicable", None if not identified else None)
+        out["k"] = Reading("not measured: it names people" if identified else "not measured", None)
     else:
         out["k"] = Reading(f"{k:,}  (needs {k_needed})", k >= k_needed, float(k), float(k_needed),
                            float(k_needed) * 2)
@@ -133,7 +133,7 @@ def readings(report, agreement) -> dict[str, Reading]:
         out["cells"] = Reading(f"{small:,}", small == 0, float(small), 0.0, max(records, 1))
     counts = {s: sum(1 for f in report.findings if f.severity == s and f.rule != "usefulness")
               for s in ("blocker", "major", "minor")}
-    text = " · ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items())
+    text = " · ".join(f"{n} {s}{'s' if n != 1 and s == 'blocker' else ''}" for s, n in counts.items() if n) or "none"
     out["findings"] = Reading(text, counts["blocker"] == 0 and counts["major"] == 0)
     useful = report.usefulness_score
     out["usefulness"] = Reading(f"{useful}/100", useful >= 90, float(useful), 90.0, 100.0)
@@ -146,7 +146,7 @@ class RiskMeter(QFrame):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setMinimumWidth(250)
+        self.setMinimumWidth(260)
         layout = QVBoxLayout(self)
         title = QLabel("<b>Risk and usefulness</b>")
         layout.addWidget(title)
@@ -158,23 +158,27 @@ class RiskMeter(QFrame):
         self.verdict.setAlignment(Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.verdict)
         grid = QGridLayout()
-        grid.setVerticalSpacing(2)
+        grid.setVerticalSpacing(1)
+        grid.setColumnStretch(0, 1)
         self.values: dict[str, QLabel] = {}
         self.marks: dict[str, QLabel] = {}
         self.bars: dict[str, ThresholdBar] = {}
         self._tooltips = {key: tip for key, _, tip in ROWS}
         for row, (key, label, _) in enumerate(ROWS):
             name = QLabel(label)
+            name.setWordWrap(True)
             value = QLabel("—")
-            value.setAlignment(Qt.AlignmentFlag.AlignRight)
+            value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             mark = QLabel("")
+            mark.setMinimumWidth(70)
             bar = ThresholdBar()
             for widget in (name, value, mark, bar):
                 widget.setToolTip(self._tooltips[key].format(k=11, cell=11))
-            grid.addWidget(name, row * 2, 0)
-            grid.addWidget(mark, row * 2, 1)
-            grid.addWidget(value, row * 2, 2)
-            grid.addWidget(bar, row * 2 + 1, 0, 1, 3)
+            grid.addWidget(name, row * 3, 0, 1, 2)
+            grid.addWidget(value, row * 3 + 1, 0)
+            grid.addWidget(mark, row * 3 + 1, 1)
+            grid.addWidget(bar, row * 3 + 2, 0, 1, 2)
+            grid.setRowMinimumHeight(row * 3 + 2, 14)
             self.values[key], self.marks[key], self.bars[key] = value, mark, bar
         layout.addLayout(grid)
         layout.addStretch(1)
@@ -213,6 +217,6 @@ class RiskMeter(QFrame):
         self.verdict.setStyleSheet(badge_style(background, foreground))
         for key, reading in readings(report, agreement).items():
             self.values[key].setText(reading.text)
-            self.marks[key].setText("" if reading.ok is None else "✔ ok" if reading.ok else "✖ over")
+            self.marks[key].setText("" if reading.ok is None else "✔ ok" if reading.ok else "✖ problem")
             self.marks[key].setStyleSheet(f"color: {GOOD if reading.ok else BAD};" if reading.ok is not None else "")
             self.bars[key].set(reading.value, reading.threshold, reading.scale, reading.ok)

@@ -55,13 +55,27 @@ def department_name(scenario, department_id: str) -> str:
     return getattr(department, "name", None) or department_id
 
 
+def email_html(text: str) -> str:
+    """An e-mail as paragraphs: header lines ("From: …") keep their breaks, wrapped body lines are joined."""
+    paragraphs = []
+    for block in text.strip().split("\n\n"):
+        lines = [line.strip() for line in block.splitlines() if line.strip()]
+        header = all(":" in line.split(" ")[0] for line in lines)
+        joined = "<br>".join(html.escape(line) for line in lines) if header else html.escape(" ".join(lines))
+        paragraphs.append(f"<p>{joined}</p>")
+    return "".join(paragraphs)
+
+
 def brief_html(scenario, brief: TraineeBrief) -> str:
-    text = html.escape(brief.brief.strip())
+    text = email_html(brief.brief)
+    header = ""
+    if not brief.brief.lstrip().lower().startswith("from:"):
+        header = (f"<b>From:</b> {html.escape(department_name(scenario, brief.requesting_department))}<br>"
+                  f"<b>To:</b> {html.escape(department_name(scenario, brief.holding_department))} (you)<br>")
     return (f"<h3>{html.escape(brief.title)}</h3>"
-            f"<p><b>From:</b> {html.escape(department_name(scenario, brief.requesting_department))}<br>"
-            f"<b>To:</b> {html.escape(department_name(scenario, brief.holding_department))} (you)<br>"
-            f"<b>Governed by:</b> <a href='agreement:'>{html.escape(brief.agreement)}</a></p>"
-            f"<pre style='white-space: pre-wrap; font-family: sans-serif;'>{text}</pre>")
+            f"<p>{header}<b>Governed by:</b> <a href='agreement:'>the agreement</a> ({html.escape(brief.agreement)}). "
+            f"You answer for {html.escape(department_name(scenario, brief.holding_department))}.</p>"
+            f"{text}")
 
 
 def agreement_html(scenario, agreement, highlight: str | None = None) -> str:

@@ -160,7 +160,7 @@ class TableSection(QGroupBox):
                           (COL_PARAM, QHeaderView.ResizeMode.Interactive),
                           (COL_HELP, QHeaderView.ResizeMode.Stretch)):
             header.setSectionResizeMode(col, mode)
-        self.grid.setColumnWidth(COL_PARAM, 190)
+        self.grid.setColumnWidth(COL_PARAM, 170)
         self.grid.itemChanged.connect(self._item_changed)
         self.grid.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         layout.addWidget(self.grid)
@@ -268,9 +268,11 @@ class TableSection(QGroupBox):
             self.grid.removeCellWidget(row, COL_HELP)
             self.grid.setItem(row, COL_HELP, help_item)
         self.grid.blockSignals(False)
-        height = self.grid.horizontalHeader().height() + sum(self.grid.rowHeight(r) for r in range(len(names))) + 4
-        self.grid.setMinimumHeight(min(height, 420))
-        self.grid.setMaximumHeight(height)
+        self.grid.resizeRowsToContents()  # a dozen rows, not a big table: every row shows, the page scrolls
+        height = self.grid.horizontalHeader().sizeHint().height() + sum(
+            self.grid.rowHeight(r) for r in range(len(names))) + 2 * self.grid.frameWidth()
+        self.grid.setFixedHeight(height)
+        self.grid.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     def _highlight(self, fields: set[str]) -> None:
         brush = highlight_brush()
@@ -392,7 +394,6 @@ class ShareBuilderView(QScrollArea):
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.addWidget(self._decision_box())
-        layout.addWidget(self._terms_box())
         self.sections: dict[str, TableSection] = {}
         tables = [t for t in db.tables() if db.department_of(t) == exercise.holding_department]
         self.tables_label = QLabel(f"<b>What to share</b> — tables held by {exercise.holding_department}. Nothing "
@@ -412,35 +413,31 @@ class ShareBuilderView(QScrollArea):
     # ---------------------------------------------------------------------------------- the boxes
 
     def _decision_box(self) -> QGroupBox:
-        box = QGroupBox("Decision")
+        box = QGroupBox("Decision and terms")
         layout = QVBoxLayout(box)
         row = QHBoxLayout()
         self.share_radio = QRadioButton("Share data")
         self.share_radio.setToolTip("Meet the request (wholly or in part) with the data chosen below")
         self.refuse_radio = QRadioButton("Refuse the request")
-        self.refuse_radio.setToolTip("Share nothing: the request should not be met. Say why below.")
+        self.refuse_radio.setToolTip("Share nothing: the request should not be met. Say why.")
         self.partial_radio = QRadioButton("Refuse in part")
-        self.partial_radio.setToolTip("Share only part of what was asked and refuse the rest; say why below.")
+        self.partial_radio.setToolTip("Share only part of what was asked and refuse the rest; say why.")
         self.decision_group = QButtonGroup(box)
         for value, radio in (("share", self.share_radio), ("refuse", self.refuse_radio),
                              ("refuse_in_part", self.partial_radio)):
             radio.setProperty("decision", value)
             self.decision_group.addButton(radio)
             row.addWidget(radio)
-        row.addStretch(1)
-        layout.addLayout(row)
         self.decision_group.buttonClicked.connect(lambda button: self._decide(button.property("decision")))
         self.reason = QLineEdit()
-        self.reason.setPlaceholderText("Reason for refusing (cite the law or clause), e.g. clause 3.2 excludes …")
+        self.reason.setPlaceholderText("Why refuse? Cite the law or clause, e.g. clause 3.2 excludes …")
         self.reason.setAccessibleName("reason for refusing")
         self.reason.setToolTip("Why the request, or part of it, should not be met")
         self.reason.textEdited.connect(lambda text: self._decide(self._decision(), text, merge=True))
-        layout.addWidget(self.reason)
-        return box
-
-    def _terms_box(self) -> QGroupBox:
-        box = QGroupBox("Terms")
-        form = QFormLayout(box)
+        row.addWidget(self.reason, 1)
+        layout.addLayout(row)
+        terms = QHBoxLayout()
+        terms.addWidget(QLabel("Purpose:"))
         self.purpose = QComboBox()
         self.purpose.setToolTip("The purpose this share serves; the agreement lists the purposes it permits")
         self.purpose.addItem("(not stated)", "")
@@ -452,8 +449,7 @@ class ShareBuilderView(QScrollArea):
             self.purpose.addItem(purpose.replace("_", " ") + ("" if allowed else "  (not in the agreement)"), purpose)
         self.purpose.currentIndexChanged.connect(
             lambda _: self._set("purpose", self.purpose.currentData() or "", "set purpose"))
-        form.addRow("Purpose:", self.purpose)
-        row = QHBoxLayout()
+        terms.addWidget(self.purpose, 1)
         self.destroy_on = QCheckBox("Destroy by")
         self.destroy_on.setToolTip("The date by which the recipient must destroy the data (the agreement's "
                                    "retention clause sets the longest allowed)")
@@ -461,20 +457,23 @@ class ShareBuilderView(QScrollArea):
         self.destroy_date.setCalendarPopup(True)
         self.destroy_date.setDisplayFormat("yyyy-MM-dd")
         self.destroy_date.setAccessibleName("destroy-by date")
+        self.destroy_date.setToolTip("Destroy-by date")
         self.destroy_on.toggled.connect(lambda _: self._destroy_changed())
         self.destroy_date.editingFinished.connect(self._destroy_changed)
-        row.addWidget(self.destroy_on)
-        row.addWidget(self.destroy_date)
-        row.addStretch(1)
-        form.addRow("Retention:", row)
+        terms.addWidget(self.destroy_on)
+        terms.addWidget(self.destroy_date)
+        layout.addLayout(terms)
+        flags = QHBoxLayout()
         self.deidentified = QCheckBox("Release as de-identified data")
         self.deidentified.setToolTip("Say the extract is de-identified: the HIPAA Safe Harbor rules then apply")
         self.deidentified.toggled.connect(lambda on: self._set("deidentified", on, "de-identified"))
         self.notice = QCheckBox("Attach the re-disclosure notice")
         self.notice.setToolTip("Tell the recipient in writing not to pass the data on (needed for some records)")
         self.notice.toggled.connect(lambda on: self._set("redisclosure_notice", on, "re-disclosure notice"))
-        form.addRow("", self.deidentified)
-        form.addRow("", self.notice)
+        flags.addWidget(self.deidentified)
+        flags.addWidget(self.notice)
+        flags.addStretch(1)
+        layout.addLayout(flags)
         return box
 
     def _aggregate_box(self) -> QGroupBox:
