@@ -1,4 +1,4 @@
-"""The paged SQLite table model and the generic worker, without widgets: row count up front, rows read on
+"""The paged SQLite table model and its background reader, without widgets: row count up front, rows read on
 demand (never all), sort and filter in SQL, stale answers dropped, a bounded cache, qtmodeltester."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from sandbox_app.errors import SandboxError
+from sandbox_app.ui.common.page_reader import PageReader
 from sandbox_app.ui.common.sqlite_table_model import (
     CACHE_PAGES,
     NULL_TEXT,
@@ -18,7 +19,6 @@ from sandbox_app.ui.common.sqlite_table_model import (
     PLACEHOLDER,
     SqliteTableModel,
 )
-from sandbox_app.ui.common.workers import Worker
 from synthetic.progress import Cancelled
 
 BIG = 200_000
@@ -134,10 +134,10 @@ def test_the_model_passes_qtmodeltester(qtbot, qtmodeltester, model, small):
     qtmodeltester.check(model)
 
 
-# ------------------------------------------------------------------------------------------- the worker
+# -------------------------------------------------------------------------------------- the page reader
 
 def test_a_new_start_cancels_the_old_task_and_drops_its_answer(qtbot):
-    worker = Worker()
+    worker = PageReader()
     release = threading.Event()
 
     def slow(state):
@@ -153,7 +153,7 @@ def test_a_new_start_cancels_the_old_task_and_drops_its_answer(qtbot):
 
 
 def test_worker_errors_are_one_plain_sentence_and_stops_are_not_errors(qtbot):
-    worker = Worker()
+    worker = PageReader()
 
     def bad(state):
         raise SandboxError("the database is locked by another program")
@@ -171,7 +171,7 @@ def test_worker_errors_are_one_plain_sentence_and_stops_are_not_errors(qtbot):
 
 
 def test_progress_is_sent_only_when_it_changes(qtbot):
-    worker = Worker()
+    worker = PageReader()
     seen = []
     worker.progress.connect(lambda f, s: seen.append((round(f, 2), s)))
 

@@ -12,7 +12,8 @@ from cityfixture import small_city
 from PySide6.QtCore import Qt
 
 from sandbox_app.cli import main
-from sandbox_app.ui.explorer.catalog_panel import BADGES, build_catalog_model
+from sandbox_app.ui.common.badges import SENSITIVITY
+from sandbox_app.ui.explorer.catalog_panel import build_catalog_model
 from sandbox_app.ui.explorer.explorer_view import CHART_TAB, SQL_TAB, ExplorerView
 
 S311 = "s311_service_requests"
@@ -76,9 +77,9 @@ def test_sensitivity_badges_have_a_colour_and_a_word(view, qtmodeltester):
     qtmodeltester.check(model)
     table = model.item(0).child(0, 0)
     column_badge = table.child(0, 2)
-    assert column_badge.text() in BADGES
-    assert column_badge.background().color().name() == BADGES[column_badge.text()][0]
-    assert column_badge.toolTip().startswith(column_badge.text())
+    level = next(key for key, (word, _, _) in SENSITIVITY.items() if word == column_badge.text())
+    assert column_badge.background().color().name() == SENSITIVITY[level][1]
+    assert column_badge.toolTip().startswith(level)
 
 
 def test_search_keeps_matching_columns_and_their_tables(view):
@@ -128,9 +129,9 @@ def test_the_console_shows_results_in_the_paged_view(qtbot, view, path):
 
 def test_a_refused_query_is_explained_inline_and_underlined(qtbot, view):
     console = view.console
-    _run(qtbot, console, "SELECT 1;\n  DELETE FROM s311_service_requests", console.worker.errored)
+    _run(qtbot, console, "SELECT 1;\n  DELETE FROM s311_service_requests", console.worker.failed)
     assert "one statement at a time" in console.message.text()
-    _run(qtbot, console, "\n  DELETE FROM s311_service_requests", console.worker.errored)
+    _run(qtbot, console, "\n  DELETE FROM s311_service_requests", console.worker.failed)
     assert console.message.text().startswith("query:2: column 3: DELETE is not allowed")
     (selection,) = console.editor.extraSelections()
     assert selection.cursor.selectedText() == "DELETE"

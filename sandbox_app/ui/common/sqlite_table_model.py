@@ -2,7 +2,7 @@
 
 After DB Browser for SQLite's SqliteTableModel/RowLoader/RowCache: `rowCount()` is known up front (stored
 row counts; a sort or filter is prepared in the background first); `data()` for a row not loaded yet
-returns a placeholder and asks for the page around it; one background reader (a single-thread Worker)
+returns a placeholder and asks for the page around it; one background reader (page_reader.PageReader)
 reads pages, newest request first, into a bounded LRU cache; every request carries the generation of the
 view it was made for, so pages of an old sort or filter are dropped. Sort and filter run in SQL (paging.py).
 """
@@ -17,7 +17,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from sandbox_app.explore.paging import RowSource, ViewQuery
-from sandbox_app.ui.common.workers import Worker
+from sandbox_app.ui.common.page_reader import PageReader
 
 PAGE_ROWS = 200
 CACHE_PAGES = 64  # at most 12,800 rows in memory
@@ -36,7 +36,7 @@ class SqliteTableModel(QAbstractTableModel):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self._worker = Worker(self)
+        self._worker = PageReader(self)
         self._worker.finished.connect(self._arrived)
         self._worker.errored.connect(self.failed)
         self._worker.progress.connect(lambda _f, status: self.preparing.emit(status))

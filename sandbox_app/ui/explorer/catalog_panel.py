@@ -10,12 +10,10 @@ from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemMod
 from PySide6.QtWidgets import QHeaderView, QLabel, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
 from sandbox_app.explore.catalog import Catalog, ColumnInfo, TableInfo
+from sandbox_app.ui.common.badges import SENSITIVITY, category_text
 
 TABLE_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMN_ROLE = Qt.ItemDataRole.UserRole + 2
-BADGES = {  # sensitivity -> (background, text colour); the word is always shown too
-    "public": ("#e3f2e5", "#1b5e20"), "internal": ("#e3edf9", "#0d47a1"),
-    "confidential": ("#fff1d6", "#7a4a00"), "restricted": ("#fde2e1", "#9b1c1c")}
 SENSITIVITY_TIPS = {
     "public": "public: may be published",
     "internal": "internal: city staff only",
@@ -25,9 +23,10 @@ DEPARTMENT_NAMES = {"public": "Public records", "facilitator": "Facilitator only
 
 
 def badge_item(sensitivity: str) -> QStandardItem:
-    item = QStandardItem(sensitivity)
-    if sensitivity in BADGES:
-        background, foreground = BADGES[sensitivity]
+    """A tree cell that reads like the app's sensitivity badges (badges.SENSITIVITY): the word on its colour."""
+    text, background, foreground = SENSITIVITY.get(sensitivity, (sensitivity, "", ""))
+    item = QStandardItem(text)
+    if sensitivity in SENSITIVITY:
         item.setBackground(QBrush(QColor(background)))
         item.setForeground(QBrush(QColor(foreground)))
         item.setToolTip(SENSITIVITY_TIPS[sensitivity])
@@ -93,7 +92,7 @@ def describe(info: TableInfo, column: ColumnInfo | None) -> str:
     sensitivity = SENSITIVITY_TIPS.get(column.sensitivity, column.sensitivity or "not stated")
     return (f"<b>{html.escape(info.name)}.{html.escape(column.name)}</b>: "
             f"{html.escape(column.description or 'no description')}<br>"
-            f"{html.escape(', '.join(extras))}<br>category <i>{html.escape(column.category or '-')}</i>; "
+            f"{html.escape(', '.join(extras))}<br>category <i>{html.escape(category_text(column.category) if column.category else '-')}</i>; "
             f"{html.escape(sensitivity)}")
 
 

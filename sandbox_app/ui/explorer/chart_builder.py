@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from sandbox_app.explore.catalog import Catalog
 from sandbox_app.explore.charts import AGGREGATIONS, KINDS, ChartData, ChartSpec, chart_data
-from sandbox_app.ui.common.workers import Worker
+from sandbox_app.ui.common.tasks import TaskRunner
 
 QUERY_SOURCE = "(the console's last query)"
 ROWS = "(rows)"
@@ -36,9 +36,9 @@ class ChartBuilder(QWidget):
         self.query_sql = ""
         self.query_columns: list[str] = []
         self.data: ChartData | None = None
-        self.worker = Worker(self)
+        self.worker = TaskRunner(self)
         self.worker.finished.connect(self._plot)
-        self.worker.errored.connect(self._failed)
+        self.worker.failed.connect(self._failed)
         self.source = QComboBox(self)
         self.source.addItems([t.name for t in catalog.tables])
         self.source.currentIndexChanged.connect(self._source_changed)

@@ -25,7 +25,7 @@ from sandbox_app.explore.catalog import Catalog
 from sandbox_app.explore.export import export_query, export_table
 from sandbox_app.explore.participant_copy import participant_copy
 from sandbox_app.ui.common.paged_table import PagedTableView
-from sandbox_app.ui.common.workers import Worker
+from sandbox_app.ui.common.tasks import TaskRunner
 from sandbox_app.ui.explorer.catalog_panel import CatalogPanel
 from sandbox_app.ui.explorer.chart_builder import ChartBuilder
 from sandbox_app.ui.explorer.sql_console import SqlConsole
@@ -64,9 +64,9 @@ class ExplorerView(QWidget):
         self.copy_button.clicked.connect(self._copy_dialog)
         self.status = QLabel("", self)
         self.status.setWordWrap(True)
-        self.worker = Worker(self)
+        self.worker = TaskRunner(self)
         self.worker.finished.connect(lambda text: self.status.setText(str(text)))
-        self.worker.errored.connect(lambda text: self.status.setText(text))
+        self.worker.failed.connect(lambda text: self.status.setText(text))
         self.worker.progress.connect(lambda f, s: self.status.setText(f"Working… {f:.0%} {s}"))
 
         actions = QHBoxLayout()

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from sandbox_app.explore.results import QueryResultFile, run_to_file
 from sandbox_app.explore.sql import DEFAULT_TIMEOUT_S, locate
 from sandbox_app.ui.common.paged_table import PagedTableView
-from sandbox_app.ui.common.workers import Worker
+from sandbox_app.ui.common.tasks import TaskRunner
 from sandbox_app.ui.explorer.sql_editor import SqlEditor
 
 HISTORY_SIZE = 50
@@ -41,9 +41,9 @@ class SqlConsole(QWidget):
         self.history: list[str] = []
         self.last_result: QueryResultFile | None = None
         self.last_sql = ""
-        self.worker = Worker(self)
+        self.worker = TaskRunner(self)
         self.worker.finished.connect(self._finished)
-        self.worker.errored.connect(self._errored)
+        self.worker.failed.connect(self._errored)
         self.worker.cancelled.connect(self._cancelled)
         self.worker.progress.connect(lambda _f, status: self.message.setText(f"Running… {status}"))
 

@@ -1,10 +1,11 @@
-"""Run `fn(state)` off the GUI thread (QThreadPool + QRunnable); results tagged with a generation number.
+"""The background reader of a paged table model: many small reads, newest first, tagged with a generation.
 
-`state` is the small progress/cancel object of synthetic/progress.py, so the work is the same plain function
-the CLI runs. One `Worker` per view: `start()` cancels whatever that worker was doing and bumps the
-generation, so a late answer to an old request is dropped, never shown. `submit()` queues more work of the
-current generation without cancelling (a table model's page reads); a higher priority runs first.
-Errors arrive as one plain sentence on `errored`; a stop (``Cancelled``) arrives on `cancelled`.
+tasks.TaskRunner runs one task per view; a table model needs more: while it shows one view (a sort, a
+filter) it queues many page reads that must not cancel each other, the newest (what is on screen now)
+first. `start(fn)` begins a new generation (a new sort or filter), cancelling everything in flight;
+`submit(fn, priority)` queues a read in the current generation. Each task is a plain `fn(state)` taking
+the progress/cancel object of synthetic/progress.py; answers of an old generation are dropped. One thread,
+so the model's SQLite connection is only ever used by one thread at a time.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from synthetic.progress import Cancelled
 log = logging.getLogger(__name__)
 
 
-class WorkerState:
+class ReadState:
     """The cancel flag and progress sink one task polls (thread-safe; progress sent only when it changes)."""
 
     def __init__(self, signals: _TaskSignals, generation: int) -> None:
@@ -52,8 +53,8 @@ class _TaskSignals(QObject):
 
 
 class _Task(QRunnable):
-    def __init__(self, fn: Callable[[WorkerState], Any], state: WorkerState, signals: _TaskSignals,
-                 generation: int, done: Callable[[WorkerState], None]) -> None:
+    def __init__(self, fn: Callable[[ReadState], Any], state: ReadState, signals: _TaskSignals,
+                 generation: int, done: Callable[[ReadState], None]) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self.fn, self.state, self.signals, self.generation, self.done = fn, state, signals, generation, done
@@ -77,8 +78,8 @@ class _Task(QRunnable):
             self.done(self.state)
 
 
-class Worker(QObject):
-    """Background tasks for one view; only the current generation's results come out of its signals."""
+class PageReader(QObject):
+    """Background reads for one model; only the current generation's results come out of its signals."""
 
     finished = Signal(object)
     errored = Signal(str)
@@ -95,7 +96,7 @@ class Worker(QObject):
         self._signals.errored.connect(self._errored)
         self._signals.cancelled.connect(self._cancelled)
         self._signals.progress.connect(self._progress)
-        self._live: set[WorkerState] = set()
+        self._live: set[ReadState] = set()
         self._lock = threading.Lock()
 
     @property
@@ -103,22 +104,22 @@ class Worker(QObject):
         with self._lock:
             return bool(self._live)
 
-    def start(self, fn: Callable[[WorkerState], Any], priority: int = 0) -> int:
+    def start(self, fn: Callable[[ReadState], Any], priority: int = 0) -> int:
         """Cancel everything in flight, then run `fn(state)` as a new generation. Returns the generation."""
         self.cancel()
         self.generation += 1
         self.submit(fn, priority)
         return self.generation
 
-    def submit(self, fn: Callable[[WorkerState], Any], priority: int = 0) -> WorkerState:
+    def submit(self, fn: Callable[[ReadState], Any], priority: int = 0) -> ReadState:
         """Queue `fn(state)` in the current generation without cancelling other work."""
-        state = WorkerState(self._signals, self.generation)
+        state = ReadState(self._signals, self.generation)
         with self._lock:
             self._live.add(state)
         self.pool.start(_Task(fn, state, self._signals, self.generation, self._forget), priority)
         return state
 
-    def _forget(self, state: WorkerState) -> None:
+    def _forget(self, state: ReadState) -> None:
         with self._lock:
             self._live.discard(state)
 
@@ -151,4 +152,4 @@ class Worker(QObject):
             self.progress.emit(fraction, status)
 
 
-__all__ = ["Worker", "WorkerState"]
+__all__ = ["PageReader", "ReadState"]
