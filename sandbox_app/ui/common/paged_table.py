@@ -88,6 +88,9 @@ class PagedTableView(QWidget):
         self.status.setText(f"{self._label}: {status}…")
 
     def _ready(self, rows: int) -> None:
+        # Wide enough for the last row's number at once: a header that grows while scrolling relays the view out.
+        numbers = self.table.verticalHeader()
+        numbers.setFixedWidth(numbers.fontMetrics().horizontalAdvance(f"{max(rows, 1):,}") + 16)
         self.progress.hide()
         self.stop_button.hide()
         self.header.set_columns(self.model.columnCount())
