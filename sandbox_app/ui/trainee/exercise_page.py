@@ -72,6 +72,7 @@ class ExercisePage(QWidget):
         self.builder: ShareBuilderView | None = None
         self.json_tab: ShareJsonTab | None = None
         self.scorer: LiveScorer | None = None
+        self.editor: ShareEditor | None = None
         self.last_report = None
         self.live_report = None
         self._build()
@@ -250,6 +251,7 @@ class ExercisePage(QWidget):
         self.scorer.scored.connect(self._live_scored)
         self.scorer.failed.connect(self.meter.show_problem)
         self.editor.changed.connect(self._changed)
+        self.editor.settled.connect(self._save)
         self.editor.reset(document, history, index)
         self.report_view.clear()
         self.attack_view.clear()
@@ -270,6 +272,11 @@ class ExercisePage(QWidget):
                 if widget is not None:
                     widget.deleteLater()
         self.builder = self.json_tab = None
+        if self.editor is not None:
+            self.editor.changed.disconnect(self._changed)
+            self.editor.settled.disconnect(self._save)
+            self.editor.deleteLater()
+            self.editor = None
         self.exercise = None
 
     def shutdown(self) -> None:
@@ -278,12 +285,15 @@ class ExercisePage(QWidget):
 
     # ---------------------------------------------------------------------------- live updates
 
-    def _changed(self, document) -> None:
+    def _save(self, document) -> None:
+        """Every completed edit (and undo/redo) is written to the workspace at once, with the undo history."""
         history, index = self.editor.history()
         try:
             self.workspace.save_share(self.key, self.exercise.id, share_to_json(document), history, index)
         except SandboxError as err:
             self.message.emit(f"Could not save your work: {err}")
+
+    def _changed(self, document) -> None:
         if getattr(document, "decision", "share") == "refuse":
             self.meter.show_refusal()
             self.preview_model.set_frame(self.preview_model.frame.iloc[0:0])
