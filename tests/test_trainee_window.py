@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt
 
 from sandbox_app.sharing import parse_share_text, share_to_json
 from sandbox_app.ui.trainee.share_builder import COL_OP, COL_SHARE
-from tests.qtfixtures import isolated_qt, page, session, winter_storm, workspace  # noqa: F401
 
 TABLE = "ph_home_health_clients"
 
