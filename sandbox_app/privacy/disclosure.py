@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -15,17 +17,23 @@ from sandbox_app.sharing.aggregate import recoverable_cells
 STRICT_L = {"health", "mental_health", "substance_use", "hiv_status", "criminal_history", "juvenile_justice"}
 
 
-def measure(ctx: ShareContext) -> None:
-    """Risk metrics and the linkage attack for every row-level table that does not name people outright."""
+def measure(ctx: ShareContext, between: Callable[[], None] | None = None) -> None:
+    """Risk metrics and the linkage attack for every row-level table that does not name people outright.
+
+    `between` runs before each table and before its linkage attack (the caller's cancel check)."""
     if not ctx.row_level:
         return
     for part in ctx.parts:
+        if between is not None:
+            between()
         if any(identifies(c) for c in part.columns):
             continue
         qis = [c.name for c in part.columns if is_quasi(c)]
         sensitive = [c.name for c in part.columns if is_sensitive(c)]
         ctx.metrics[part.table] = risk_metrics(part.frame, qis, sensitive,
                                                risk_threshold=_risk_threshold(ctx))
+        if between is not None:
+            between()
         result = run_linkage(ctx.db, part, ctx.reference_date())
         if result is not None:
             ctx.linkage[part.table] = result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sandbox_app.errors import Problem, ShareError
@@ -13,6 +14,9 @@ from sandbox_app.scenario.model import Exercise, Scenario
 from sandbox_app.sharing.apply import Extract, apply_share
 from sandbox_app.sharing.database import CityDatabase
 from sandbox_app.sharing.document import ShareDocument
+from synthetic.progress import Steps, TaskState
+
+STAGES = ("extract", "metrics", "findings")  # what `on_stage` receives, in this order
 
 RULE_CHECKS = [
     checks.check_purpose, checks.check_agreement_scope, checks.check_minimisation, checks.check_health,
@@ -68,8 +72,38 @@ def _metrics(ctx: ShareContext) -> dict:
 
 
 def score_share(db: CityDatabase, scenario: Scenario, exercise: Exercise | str, share: ShareDocument, *,
-                file: str = "<share>") -> ScoreReport:
-    """Score one share for one exercise. Raises ShareError (naming `file`) if the share cannot be applied."""
+                file: str = "<share>", state: TaskState | None = None,
+                on_stage: Callable[[str, object], None] | None = None) -> ScoreReport:
+    """Score one share for one exercise. Raises ShareError (naming `file`) if the share cannot be applied.
+
+    `state` (the generator's progress/cancel object) is checked between stages: extract (apply the share),
+    metrics (risk metrics and the linkage attack, table by table), findings (usefulness, then every rule).
+    A cancel raises `synthetic.progress.Cancelled`, never a partial report. `on_stage(name, value)` is called
+    as each stage finishes: ("extract", Extract), ("metrics", metrics), ("findings", ScoreReport).
+    """
+    steps = Steps(state, len(STAGES))
+    exercise = _exercise(scenario, exercise, share, file)
+    steps.advance(0, "applying the share")
+    extract = apply_share(db, share, holding_department=exercise.holding_department, file=file)
+    steps.advance(1, "measuring risk")
+    _deliver(on_stage, "extract", extract)
+    ctx = ShareContext(scenario, exercise, scenario.agreement(exercise.agreement), share, extract, db)
+    disclosure.measure(ctx, between=lambda: steps.advance(0))
+    metrics = _metrics(ctx)
+    steps.advance(1, "checking the rules")
+    _deliver(on_stage, "metrics", metrics)
+    report = _report(ctx, metrics, between=lambda: steps.advance(0))
+    steps.advance(1, "scored")
+    _deliver(on_stage, "findings", report)
+    return report
+
+
+def _deliver(on_stage, name: str, value) -> None:
+    if on_stage is not None:
+        on_stage(name, value)
+
+
+def _exercise(scenario: Scenario, exercise: Exercise | str, share: ShareDocument, file: str) -> Exercise:
     if isinstance(exercise, str):
         found = scenario.exercise(exercise)
         if found is None:
@@ -80,20 +114,23 @@ def score_share(db: CityDatabase, scenario: Scenario, exercise: Exercise | str, 
     if share.exercise and share.exercise != exercise.id:
         raise ShareError([Problem(file, None, "exercise", f"this share answers '{share.exercise}', "
                                   f"not '{exercise.id}'", "score it against its own exercise")])
-    extract = apply_share(db, share, holding_department=exercise.holding_department, file=file)
-    ctx = ShareContext(scenario, exercise, scenario.agreement(exercise.agreement), share, extract, db)
-    ctx.usefulness = assess_usefulness(db, exercise, extract)
-    disclosure.measure(ctx)
+    return exercise
+
+
+def _report(ctx: ShareContext, metrics, between: Callable[[], None]) -> ScoreReport:
+    """Usefulness, then every rule (`between` runs after each: the cancel check), then the scores."""
+    ctx.usefulness = assess_usefulness(ctx.db, ctx.exercise, ctx.extract)
     findings: list[Finding] = []
-    if refusal.refuses_all(share):  # nothing is shared: no rule applies; usefulness says whether anyone waits
+    if refusal.refuses_all(ctx.share):  # nothing is shared: no rule applies; usefulness says whether anyone waits
         ctx.usefulness = refusal.refusal_usefulness(ctx)
     else:
         for check in RULE_CHECKS:
+            between()
             findings += check(ctx)
         findings += refusal.unrefused_findings(ctx, findings)
     findings += ctx.usefulness.findings
     findings.sort(key=lambda f: SEVERITIES.index(f.severity))
     privacy_findings = [f for f in findings if f.rule != "usefulness"]
     privacy = max(0, 100 - sum(PENALTY[f.severity] for f in privacy_findings))
-    return ScoreReport(exercise.id, verdict_of(findings), privacy, ctx.usefulness.score, _metrics(ctx), findings,
-                       ctx.usefulness, extract, dict(ctx.linkage))
+    return ScoreReport(ctx.exercise.id, verdict_of(findings), privacy, ctx.usefulness.score, metrics, findings,
+                       ctx.usefulness, ctx.extract, dict(ctx.linkage))
