@@ -9,6 +9,7 @@ from sandbox_app.errors import Problem, ShareError
 from sandbox_app.privacy import checks, disclosure, refusal
 from sandbox_app.privacy.catalogue import PENALTY, SEVERITIES, Finding
 from sandbox_app.privacy.context import ShareContext
+from sandbox_app.privacy.share_metrics import Metrics, share_metrics
 from sandbox_app.privacy.usefulness import Usefulness, assess_usefulness
 from sandbox_app.scenario.model import Exercise, Scenario
 from sandbox_app.sharing.apply import Extract, apply_share
@@ -16,6 +17,7 @@ from sandbox_app.sharing.database import CityDatabase
 from sandbox_app.sharing.document import ShareDocument
 from synthetic.progress import Steps, TaskState
 
+REPORT_FORMAT = "city-sandbox/report@1"
 STAGES = ("extract", "metrics", "findings")  # what `on_stage` receives, in this order
 
 RULE_CHECKS = [
@@ -33,15 +35,15 @@ class ScoreReport:
     verdict: str
     privacy_score: int
     usefulness_score: int
-    metrics: dict
+    metrics: Metrics
     findings: list[Finding] = field(default_factory=list)
     usefulness: Usefulness | None = None
     extract: Extract | None = None
     linkage: dict = field(default_factory=dict)   # table -> LinkageResult (who was re-identified: facilitators)
 
     def to_dict(self) -> dict:
-        return {"exercise": self.exercise, "verdict": self.verdict, "privacy_score": self.privacy_score,
-                "usefulness_score": self.usefulness_score, "metrics": self.metrics,
+        return {"format": REPORT_FORMAT, "exercise": self.exercise, "verdict": self.verdict, "privacy_score": self.privacy_score,
+                "usefulness_score": self.usefulness_score, "metrics": self.metrics.to_dict(),
                 "findings": [f.to_dict() for f in self.findings],
                 "usefulness": self.usefulness.to_dict() if self.usefulness else None,
                 "linkage": {table: result.to_dict() for table, result in self.linkage.items()}}
@@ -54,23 +56,6 @@ def verdict_of(findings: list[Finding]) -> str:
     return "revise" if "major" in severities else "approve"
 
 
-def _metrics(ctx: ShareContext) -> dict:
-    ms = list(ctx.metrics.values())
-    ks = [m.k_anonymity for m in ms if m.k_anonymity is not None and m.quasi_identifiers]
-    l_div: dict[str, int] = {}
-    for m in ms:
-        for attr, value in m.l_diversity.items():
-            l_div[attr] = min(value, l_div.get(attr, value))
-    records = (len(ctx.extract.aggregate.frame) if ctx.extract.aggregate is not None
-               else sum(len(p.frame) for p in ctx.parts))
-    return {"records": int(records), "k_anonymity": min(ks) if ks else None,
-            "l_diversity": {k: int(v) for k, v in l_div.items()},
-            "unique_records": int(sum(m.unique_records for m in ms)),
-            "prosecutor_risk_max": float(max((m.prosecutor_risk_max for m in ms), default=0.0)),
-            "reidentified_by_linkage": int(sum(r.reidentified_residents for r in ctx.linkage.values())),
-            "identified_tables": [p.table for p in ctx.identified_parts()] if ctx.row_level else []}
-
-
 def score_share(db: CityDatabase, scenario: Scenario, exercise: Exercise | str, share: ShareDocument, *,
                 file: str = "<share>", state: TaskState | None = None,
                 on_stage: Callable[[str, object], None] | None = None) -> ScoreReport:
@@ -79,7 +64,7 @@ def score_share(db: CityDatabase, scenario: Scenario, exercise: Exercise | str, 
     `state` (the generator's progress/cancel object) is checked between stages: extract (apply the share),
     metrics (risk metrics and the linkage attack, table by table), findings (usefulness, then every rule).
     A cancel raises `synthetic.progress.Cancelled`, never a partial report. `on_stage(name, value)` is called
-    as each stage finishes: ("extract", Extract), ("metrics", metrics), ("findings", ScoreReport).
+    as each stage finishes: ("extract", Extract), ("metrics", Metrics), ("findings", ScoreReport).
     """
     steps = Steps(state, len(STAGES))
     exercise = _exercise(scenario, exercise, share, file)
@@ -89,7 +74,7 @@ def score_share(db: CityDatabase, scenario: Scenario, exercise: Exercise | str, 
     _deliver(on_stage, "extract", extract)
     ctx = ShareContext(scenario, exercise, scenario.agreement(exercise.agreement), share, extract, db)
     disclosure.measure(ctx, between=lambda: steps.advance(0))
-    metrics = _metrics(ctx)
+    metrics = share_metrics(ctx)
     steps.advance(1, "checking the rules")
     _deliver(on_stage, "metrics", metrics)
     report = _report(ctx, metrics, between=lambda: steps.advance(0))
@@ -117,7 +102,7 @@ def _exercise(scenario: Scenario, exercise: Exercise | str, share: ShareDocument
     return exercise
 
 
-def _report(ctx: ShareContext, metrics, between: Callable[[], None]) -> ScoreReport:
+def _report(ctx: ShareContext, metrics: Metrics, between: Callable[[], None]) -> ScoreReport:
     """Usefulness, then every rule (`between` runs after each: the cancel check), then the scores."""
     ctx.usefulness = assess_usefulness(ctx.db, ctx.exercise, ctx.extract)
     findings: list[Finding] = []
