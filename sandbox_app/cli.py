@@ -119,11 +119,7 @@ def cmd_generate(args) -> int:
 
 def _scenario_with_seed(name: str, seed: int | None) -> Scenario:
     scenario = load_scenario(name)
-    if seed is not None:
-        source = scenario._source
-        scenario = scenario.model_copy(update={"seed": seed})
-        scenario._source = source
-    return scenario
+    return scenario if seed is None else scenario.with_seed(seed)
 
 
 def cmd_schema(args) -> int:
