@@ -150,7 +150,7 @@ def cmd_gui(args) -> int:
     print("  city-sandbox list")
     exercise = next((e for e in scenario.exercises if isinstance(e.model_answer, str)), None)
     if exercise is not None:
-        from sandbox_app.cli_engine import answer_path
+        from sandbox_app.privacy.answers import answer_path
 
         for ref in [*(b.share for b in exercise.bad_answers[:1] if isinstance(b.share, str)), exercise.model_answer]:
             print(f"  city-sandbox score {scenario.name} {exercise.id} {answer_path(scenario, ref)}")
