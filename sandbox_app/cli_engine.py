@@ -11,6 +11,9 @@ from sandbox_app.scenario.loader import load_scenario
 def _print_report(report) -> None:
     print(f"Verdict: {report.verdict.upper()}   privacy {report.privacy_score}/100   "
           f"usefulness {report.usefulness_score}/100")
+    share = report.extract.share if report.extract is not None else None
+    if share is not None and share.decision != "share":
+        print(f"Decision: {share.decision.replace('_', ' ')} - {share.reason}")
     m = report.metrics
     k = m.k_anonymity
     if k is None:

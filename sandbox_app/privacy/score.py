@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sandbox_app.errors import Problem, ShareError
-from sandbox_app.privacy import checks, disclosure
+from sandbox_app.privacy import checks, disclosure, refusal
 from sandbox_app.privacy.catalogue import PENALTY, SEVERITIES, Finding
 from sandbox_app.privacy.context import ShareContext
 from sandbox_app.privacy.share_metrics import Metrics, share_metrics
@@ -106,9 +106,13 @@ def _report(ctx: ShareContext, metrics: Metrics, between: Callable[[], None]) ->
     """Usefulness, then every rule (`between` runs after each: the cancel check), then the scores."""
     ctx.usefulness = assess_usefulness(ctx.db, ctx.exercise, ctx.extract)
     findings: list[Finding] = []
-    for check in RULE_CHECKS:
-        between()
-        findings += check(ctx)
+    if refusal.refuses_all(ctx.share):  # nothing is shared: no rule applies; usefulness says whether anyone waits
+        ctx.usefulness = refusal.refusal_usefulness(ctx)
+    else:
+        for check in RULE_CHECKS:
+            between()
+            findings += check(ctx)
+        findings += refusal.unrefused_findings(ctx, findings)
     findings += ctx.usefulness.findings
     findings.sort(key=lambda f: SEVERITIES.index(f.severity))
     privacy_findings = [f for f in findings if f.rule != "usefulness"]
