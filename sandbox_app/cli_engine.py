@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 
-from sandbox_app.cache import open_scenario_database
-from sandbox_app.scenario.loader import load_scenario
-
 
 def _print_report(report) -> None:
     print(f"Verdict: {report.verdict.upper()}   privacy {report.privacy_score}/100   "
@@ -45,7 +42,9 @@ def _print_report(report) -> None:
 
 
 def cmd_score(args) -> int:
+    from sandbox_app.cache import open_scenario_database
     from sandbox_app.privacy.score import score_share
+    from sandbox_app.scenario.loader import load_scenario
     from sandbox_app.sharing.document import load_share
 
     scenario = load_scenario(args.scenario)
@@ -63,6 +62,8 @@ def cmd_score(args) -> int:
 
 
 def cmd_apply(args) -> int:
+    from sandbox_app.cache import open_scenario_database
+    from sandbox_app.scenario.loader import load_scenario
     from sandbox_app.sharing.apply import apply_share, export_csv
     from sandbox_app.sharing.document import load_share
 
@@ -81,7 +82,9 @@ def cmd_apply(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from sandbox_app.cache import open_scenario_database
     from sandbox_app.privacy.answers import check_scenario_answers
+    from sandbox_app.scenario.loader import load_scenario
 
     all_rows = []
     for name in args.scenarios:
