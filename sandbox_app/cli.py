@@ -9,12 +9,17 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sandbox_app import __version__
 from sandbox_app.errors import SandboxError
-from sandbox_app.scenario.loader import builtin_scenarios, load_scenario
-from sandbox_app.scenario.model import Scenario
 from synthetic.progress import Cancelled
+
+if TYPE_CHECKING:
+    from sandbox_app.scenario.model import Scenario
+
+# Commands import the scenario loader (pydantic), pandas and the engine when they run, never at start-up:
+# `city-sandbox --help` stays well under half a second.
 
 DEFAULT_SCENARIO = "winter-storm"
 
@@ -47,6 +52,8 @@ def _print_json(data) -> None:
 
 
 def cmd_list(args) -> int:
+    from sandbox_app.scenario.loader import builtin_scenarios, load_scenario
+
     out = []
     for name in builtin_scenarios():
         scenario = load_scenario(name)
@@ -65,6 +72,8 @@ def cmd_list(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    from sandbox_app.scenario.loader import load_scenario
+
     results = []
     failed = False
     for path in args.paths:
@@ -118,6 +127,8 @@ def cmd_generate(args) -> int:
 
 
 def _scenario_with_seed(name: str, seed: int | None) -> Scenario:
+    from sandbox_app.scenario.loader import load_scenario
+
     scenario = load_scenario(name)
     return scenario if seed is None else scenario.with_seed(seed)
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from sandbox_app.scenario.model import Scenario
+from sandbox_app.sharing.grains import NEED_GRAINS
 from synthetic.categories import CATEGORIES
 from synthetic.check import SpecIssue, check_city, check_expression, did_you_mean, resident_columns
-
-GRAINS = ("exact", "year", "quarter", "month", "band5", "band10", "band20", "zip3", "neighbourhood", "flag",
-          "pseudonym", "any")
 
 
 def _ref(value: str, choices, loc: tuple, what: str) -> list[SpecIssue]:
@@ -47,7 +45,7 @@ def check_scenario(scenario: Scenario) -> list[SpecIssue]:
         fields = {f.name for t in needs.tables if t in tables for f in tables[t].fields}
         for field, grain in needs.fields.items():
             issues += _ref(field, fields, (*loc, "needs", "fields", field), "field in the needed tables")
-            issues += _ref(grain, GRAINS, (*loc, "needs", "fields", field), "grain")
+            issues += _ref(grain, NEED_GRAINS, (*loc, "needs", "fields", field), "grain")
         if needs.aggregate:
             for gi, field in enumerate(needs.aggregate.group_by):
                 issues += _ref(field, fields, (*loc, "needs", "aggregate", "group_by", gi), "field")

@@ -268,7 +268,7 @@ def _field_values(db: CityDatabase, frame: pd.DataFrame, table: str, name: str, 
     if op.op == "bottom_code":
         return tf.bottom_code(values, op.min)
     if op.op == "suppress_rare":
-        return tf.suppress_rare(values, op.min_count or 11)
+        return tf.suppress_rare(values, op.min_count or tf.RARE_MIN_COUNT)
     if op.op == "generalize" and op.to == "grid":
         return tf.grid(values, op.size)
     if op.op == "generalize":  # neighbourhood from coordinates: needs the other coordinate too
