@@ -74,7 +74,7 @@ def _check(path: Path, seed: int, acked: Acked) -> None:
             last = edit_of(saved.share_json)
             assert last >= acked.share  # the child may have committed one more than it managed to print
             assert saved.share_json == share_state(seed, last)
-            first = max(0, last - UNDO_DEPTH + 1)
+            first = max(1, last - UNDO_DEPTH + 1)
             assert saved.undo == [share_state(seed, j) for j in range(first, last + 1)]
             assert saved.undo_index == last - first
         attempts = {a.number: a for a in ws.attempts(KEY, EXERCISE)}
