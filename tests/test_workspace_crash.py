@@ -84,6 +84,7 @@ def _check(path: Path, seed: int, acked: Acked) -> None:
             assert attempts[number].report["privacy_score"] == edit % 101
         recent = {int(Path(r.location).stem) for r in ws.recent(limit=1000)}
         assert set(sorted(acked.recent)[-RECENT_KEEP:]) <= recent  # only the newest RECENT_KEEP are kept
+    assert not [p for p in path.parent.iterdir() if ".backup-" in p.name]  # a crash is not a damaged file
 
 
 def test_sigkill_at_random_moments_loses_no_acknowledged_edit(tmp_path):
