@@ -50,6 +50,13 @@ def test_result_file_verifies_and_matches_score_json(db, tmp_path, capsys, share
     assert result["share"] == json.loads(share_to_json(load_share(share)))
     assert len(result["attempts"]) == 1 and result["attempts"][0]["share"] == result["share"]
 
+    again = tmp_path / "share-from-result.json"  # the facilitator's check: the file's share scores the same
+    again.write_text(json.dumps(result["share"]))
+    assert main(["score", "winter-storm", "welfare-checks", str(again), "--db", db, "--json"]) == code
+    rescored = json.loads(capsys.readouterr().out)
+    assert [rescored[k] for k in ("verdict", "privacy_score", "usefulness_score")] == \
+        [result[k] for k in ("verdict", "privacy_score", "usefulness_score")]
+
 
 def test_result_needs_a_trainee_name_and_writes_nothing_without_one(db, tmp_path, capsys):
     out = tmp_path / "r.json"
