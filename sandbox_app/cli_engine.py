@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sandbox_app.scenario.model import Scenario
 
 
 def _print_report(report) -> None:
@@ -49,16 +54,35 @@ def cmd_score(args) -> int:
 
     scenario = load_scenario(args.scenario)
     share = load_share(args.share)
+    if args.result:  # before scoring, which can take a while
+        from sandbox_app.errors import ResultError
+        from sandbox_app.workspace.results import check_result_target
+
+        if not (args.trainee or "").strip():
+            raise ResultError("--result needs --trainee NAME: the result file says whose work it is")
+        check_result_target(args.result)
     db = open_scenario_database(scenario, args.db)
     try:
         report = score_share(db, scenario, args.exercise, share, file=args.share)
     finally:
         db.close()
+    if args.result:
+        _write_result(args, scenario, share, report)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, default=str))
     else:
         _print_report(report)
     return 0 if report.verdict == "approve" else 1
+
+
+def _write_result(args, scenario: Scenario, share, report) -> None:
+    """--result FILE: the signed result file the trainee app exports, for a share scored here."""
+    from sandbox_app.sharing.document import share_to_json
+    from sandbox_app.workspace.results import signed_result, write_result
+
+    write_result(args.result, signed_result(trainee=args.trainee, scenario=scenario, exercise_id=args.exercise,
+                                            share_json=share_to_json(share), report=report.to_dict()))
+    print(f"wrote result file {args.result}", file=sys.stderr)
 
 
 def cmd_apply(args) -> int:
@@ -114,6 +138,8 @@ def add_engine_commands(sub) -> None:
     p.add_argument("share", metavar="SHARE.json", help="the share document")
     p.add_argument("--db", metavar="DB", help="generated database (default: generate and cache one)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--result", metavar="FILE", help="also write a signed result file, as the trainee app exports")
+    p.add_argument("--trainee", metavar="NAME", help="the trainee's name for the result file (with --result)")
     p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("apply", help="apply a share and write the extract as CSV")
