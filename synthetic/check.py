@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from synthetic.expr import ExpressionError, parse
 from synthetic.names import available_origins
-from synthetic.spec import CitySpec, Condition
+from synthetic.spec import BUILTIN_GENERATORS, CitySpec, Condition, TableField
+from synthetic.template import TemplateError, placeholders
 
 # Resident columns every expression may use, before any scenario attribute.
 RESIDENT_BUILTINS = ("age", "sex", "neighbourhood", "zip", "household_size", "lat", "lon")
@@ -100,12 +101,36 @@ def check_city(spec: CitySpec) -> list[SpecIssue]:
                 if field.expr is not None:
                     issues += check_expression(field.expr, columns, (*floc, "expr"))
                 issues += _check_conditions(field.when, columns, floc)
+                if field.text is not None:
+                    earlier = [f.name for f in table.fields[:fi]]
+                    issues += check_templates(field, [*earlier, *TEMPLATE_GENERATORS, *attr_names], floc)
     if spec.public_reference is not None:
         ref = spec.public_reference
         if ref.table in seen_tables or ref.table in RESERVED_TABLES:
             issues.append(SpecIssue(("public_reference", "table"), f"table name '{ref.table}' is already used",
                                     "choose another name"))
         issues += _check_conditions(ref.coverage.when, columns, ("public_reference", "coverage"))
+    return issues
+
+
+TEMPLATE_GENERATORS = tuple(g for g in BUILTIN_GENERATORS if g != "record_id")
+
+
+def check_templates(field: TableField, known, loc: tuple) -> list[SpecIssue]:
+    """Malformed templates and placeholders that name nothing a template can fill in."""
+    issues = []
+    for ti, template in enumerate(field.text):
+        try:
+            names = placeholders(template)
+        except TemplateError as err:
+            issues.append(SpecIssue((*loc, "text", ti), f"template {err}", "placeholders are names in braces, "
+                                    "e.g. {first_name}; write {{ and }} for literal braces"))
+            continue
+        for name in dict.fromkeys(names):
+            if name not in known:
+                issues.append(SpecIssue((*loc, "text", ti), f"template placeholder '{{{name}}}' names no field "
+                                        "above it, builtin generator or resident attribute",
+                                        did_you_mean(name, known)))
     return issues
 
 

@@ -323,7 +323,9 @@ class TableField(Strict):
     number: NumberDist | None = None
     date: DateGen | None = None
     text: list[str] | None = Field(
-        default=None, description="Free-text templates; {first_name}, {last_name}, {phone}, {address}, {age} … fill in",
+        default=None, description="Free-text templates: {name} is replaced by a field above this one, a builtin "
+        "generator ({first_name}, {phone}, {address}, {age} …) or a resident attribute; names only, {{ and }} "
+        "write literal braces",
     )
     when: list[Condition] = Field(default_factory=list)
     missing: float | None = Field(default=None, ge=0.0, le=1.0, description="Override the department's missing rate")
