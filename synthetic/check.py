@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from synthetic.expr import ExpressionError, parse
 from synthetic.names import available_origins
-from synthetic.spec import BUILTIN_GENERATORS, CitySpec, Condition, TableField
+from synthetic.spec import BUILTIN_GENERATORS, MAX_TABLES, MAX_TOTAL_FIELDS, CitySpec, Condition, TableField
 from synthetic.template import TemplateError, placeholders
 
 # Resident columns every expression may use, before any scenario attribute.
@@ -60,7 +60,7 @@ def _check_conditions(conds: list[Condition], columns, loc: tuple, later=()) -> 
 
 def check_city(spec: CitySpec) -> list[SpecIssue]:
     """Every semantic problem of a (schema-valid) city spec, each with its location in the file."""
-    issues: list[SpecIssue] = []
+    issues: list[SpecIssue] = size_issues(spec)
     origins = available_origins()
     for name in spec.city.name_origins:
         if name not in origins:
@@ -110,6 +110,40 @@ def check_city(spec: CitySpec) -> list[SpecIssue]:
             issues.append(SpecIssue(("public_reference", "table"), f"table name '{ref.table}' is already used",
                                     "choose another name"))
         issues += _check_conditions(ref.coverage.when, columns, ("public_reference", "coverage"))
+    return issues
+
+
+MAX_VALUES = 500_000_000  # estimated values a generation may write (a few minutes on a laptop)
+
+
+def estimated_values(spec: CitySpec, residents: int | None = None) -> int:
+    """An upper estimate of the values a generation writes: per table, residents x its highest coverage rate x
+    records per resident x (fields + 1), plus the residents' own columns and attributes."""
+    n = residents or spec.city.residents
+    total = n * (12 + len(spec.population.attributes))
+    for _, table in spec.tables():
+        rate = max([table.coverage.rate, *(c.rate or 0 for c in table.coverage.when)])
+        per = min(table.records_per_resident.mean, table.records_per_resident.max)
+        total += int(n * rate * per * (len(table.fields) + 1))
+    return total
+
+
+def size_issues(spec: CitySpec, residents: int | None = None) -> list[SpecIssue]:
+    """Scenarios too big to generate in bounded time and memory, refused before any work (limits named)."""
+    issues = []
+    tables = spec.tables()
+    if len(tables) > MAX_TABLES:
+        issues.append(SpecIssue(("departments",), f"the scenario has {len(tables):,} tables; at most "
+                                f"{MAX_TABLES:,} are allowed"))
+    fields = sum(len(t.fields) for _, t in tables)
+    if fields > MAX_TOTAL_FIELDS:
+        issues.append(SpecIssue(("departments",), f"the tables have {fields:,} fields in all; at most "
+                                f"{MAX_TOTAL_FIELDS:,} are allowed"))
+    values = estimated_values(spec, residents)
+    if not issues and values > MAX_VALUES:
+        issues.append(SpecIssue(("city", "residents"), f"generating this city would write about {values:,} "
+                                f"values; the limit is {MAX_VALUES:,}",
+                                "use fewer residents, lower coverage rates or fewer records per resident"))
     return issues
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr
 
-from synthetic.spec import CitySpec, Identifier, Strict, require_unique
+from synthetic.spec import CitySpec, Identifier, Strict
 
 SCENARIO_FORMAT = "city-sandbox/scenario@1"
 
@@ -101,14 +101,7 @@ class Scenario(CitySpec):
     description: str = ""
     agreements: list[Agreement] = Field(default_factory=list)
     exercises: list[Exercise] = Field(default_factory=list)
-    _source: Path | None = PrivateAttr(default=None)
-
-    @model_validator(mode="after")
-    def _unique_ids(self) -> Scenario:
-        for label, items in (("department", self.departments), ("agreement", self.agreements),
-                             ("exercise", self.exercises)):
-            require_unique([i.id for i in items], f"{label} ids")
-        return self
+    _source: Path | None = PrivateAttr(default=None)  # ids are checked unique, with locations, by check_scenario
 
     def exercise(self, exercise_id: str) -> Exercise | None:
         return next((e for e in self.exercises if e.id == exercise_id), None)
