@@ -88,6 +88,12 @@ class Exercise(Strict):
     purpose: str = Field(min_length=1, description="Purpose id; compared with the agreement's purposes")
     purpose_text: str = ""
     needs: Needs
+    lawful_answer: Literal["share", "refuse", "refuse_in_part"] = Field(
+        default="share",
+        description="What the law lets the holder do: share what `needs` describes; refuse (the request is "
+                    "unlawful: a recorded refusal is the right answer); or refuse_in_part (`needs` describes "
+                    "the part that may be shared, the rest is refused)",
+    )
     model_answer: str | dict[str, Any] | None = None
     bad_answers: list[KnownAnswer] = Field(default_factory=list)
 
@@ -102,6 +108,7 @@ class Scenario(CitySpec):
     agreements: list[Agreement] = Field(default_factory=list)
     exercises: list[Exercise] = Field(default_factory=list)
     _source: Path | None = PrivateAttr(default=None)  # ids are checked unique, with locations, by check_scenario
+    _sha256: str | None = PrivateAttr(default=None)  # of the file's bytes, set by load_scenario
 
     def exercise(self, exercise_id: str) -> Exercise | None:
         return next((e for e in self.exercises if e.id == exercise_id), None)
