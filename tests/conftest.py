@@ -72,3 +72,18 @@ def page(qtbot, workspace, session):
     widget.open_session(session, "welfare-checks")
     yield widget
     widget.shutdown()
+
+
+def _hypothesis_profiles() -> None:
+    """"ci" (default): a few seconds per fuzz target; "long": 10,000 examples per target, reporting slow ones."""
+    from hypothesis import HealthCheck, settings
+
+    quiet = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+    settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True,
+                              suppress_health_check=quiet, database=None)
+    settings.register_profile("long", max_examples=10_000, deadline=20_000, suppress_health_check=quiet,
+                              database=None)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+_hypothesis_profiles()

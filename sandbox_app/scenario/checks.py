@@ -17,6 +17,14 @@ def _ref(value: str, choices, loc: tuple, what: str) -> list[SpecIssue]:
 def check_scenario(scenario: Scenario) -> list[SpecIssue]:
     """Every semantic problem of a schema-valid scenario, each located by its field path."""
     issues = check_city(scenario)
+    for key, items in (("departments", scenario.departments), ("agreements", scenario.agreements),
+                       ("exercises", scenario.exercises)):
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.id in seen:
+                issues.append(SpecIssue((key, i, "id"), f"{key[:-1]} id '{item.id}' is used twice",
+                                        "ids must be unique"))
+            seen.add(item.id)
     dept_ids = [d.id for d in scenario.departments]
     agreement_ids = [a.id for a in scenario.agreements]
     for ai, agreement in enumerate(scenario.agreements):

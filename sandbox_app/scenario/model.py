@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, TypeAdapter, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, TypeAdapter, ValidationError
 
 from sandbox_app.errors import Problem, ScenarioError
-from synthetic.spec import CitySpec, Identifier, Strict, require_unique
+from synthetic.spec import CitySpec, Identifier, Strict
 
 SCENARIO_FORMAT = "city-sandbox/scenario@1"
 
@@ -108,15 +108,8 @@ class Scenario(CitySpec):
     description: str = ""
     agreements: list[Agreement] = Field(default_factory=list)
     exercises: list[Exercise] = Field(default_factory=list)
-    _source: Path | None = PrivateAttr(default=None)
+    _source: Path | None = PrivateAttr(default=None)  # ids are checked unique, with locations, by check_scenario
     _sha256: str | None = PrivateAttr(default=None)  # of the file's bytes, set by load_scenario
-
-    @model_validator(mode="after")
-    def _unique_ids(self) -> Scenario:
-        for label, items in (("department", self.departments), ("agreement", self.agreements),
-                             ("exercise", self.exercises)):
-            require_unique([i.id for i in items], f"{label} ids")
-        return self
 
     def with_seed(self, seed: int) -> Scenario:
         """This scenario with another seed, checked by the same rule as the file's own `seed` (a seed outside
