@@ -194,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sandbox_app.cli_engine import add_engine_commands
 
     add_engine_commands(sub)
+    from sandbox_app.cli_explore import add_explore_commands
+
+    add_explore_commands(sub)
     return parser
 
 
