@@ -196,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sandbox_app.cli_engine import add_engine_commands
 
     add_engine_commands(sub)
+    from sandbox_app.cli_packs import add_pack_commands
+
+    add_pack_commands(sub)
     return parser
 
 

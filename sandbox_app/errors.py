@@ -49,3 +49,7 @@ class ShareError(SandboxError):
 
 class DatabaseError(SandboxError):
     """A database that is missing, corrupt, locked or not a generated city."""
+
+
+class PackError(SandboxError):
+    """A scenario pack that cannot be written, verified or opened: one plain sentence naming the pack."""
