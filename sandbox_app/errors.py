@@ -53,3 +53,11 @@ class DatabaseError(SandboxError):
 
 class PackError(SandboxError):
     """A scenario pack that cannot be written, verified or opened: one plain sentence naming the pack."""
+
+
+class WorkspaceError(SandboxError):
+    """A workspace database that cannot be opened safely (corrupt, locked, newer); a backup was kept."""
+
+
+class ResultError(SandboxError):
+    """A result file that cannot be read or written: bad JSON, wrong format, missing fields, too big."""

@@ -102,6 +102,7 @@ class Scenario(CitySpec):
     agreements: list[Agreement] = Field(default_factory=list)
     exercises: list[Exercise] = Field(default_factory=list)
     _source: Path | None = PrivateAttr(default=None)
+    _sha256: str | None = PrivateAttr(default=None)  # of the file's bytes, set by load_scenario
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Scenario:
