@@ -54,6 +54,16 @@ class InstalledPack:
         return cached_database(self.scenario, state=state)
 
 
+def result_signing_key(scenario: Scenario, pack: InstalledPack | None = None) -> bytes:
+    """The key the trainee app signs a result with: the pack's signing key when the exercise came from a
+    pack, else the workspace's key for a scenario opened without one (anyone with the file can derive it)."""
+    if pack is not None:
+        return pack.result_key
+    from sandbox_app.workspace.results import result_key
+
+    return result_key(scenario, None)
+
+
 @dataclass(frozen=True)
 class PackInfo:
     """What `verify_pack` found: the checked manifest and settings of a pack that passed every check."""

@@ -40,6 +40,7 @@ class GradingKey:
     digest: str          # content digest of the pack (manifest.content_digest), to match the pack to its key
     created_at: str
     secret: bytes
+    pack_file: str = ""  # where `pack` wrote the pack, so `grade` can find it without --pack
 
     @property
     def result_key(self) -> bytes:
@@ -47,7 +48,8 @@ class GradingKey:
 
     def to_dict(self) -> dict:
         return {"format": KEY_FORMAT, "pack_id": self.pack_id, "scenario": self.scenario,
-                "digest": self.digest, "created_at": self.created_at, "secret": self.secret.hex()}
+                "digest": self.digest, "created_at": self.created_at, "secret": self.secret.hex(),
+                "pack_file": self.pack_file}
 
 
 def new_secret() -> bytes:
@@ -95,7 +97,7 @@ def load_grading_key(path: str | Path) -> GradingKey:
     try:
         secret = bytes.fromhex(str(data["secret"]))
         key = GradingKey(str(data["pack_id"]), str(data["scenario"]), str(data["digest"]),
-                         str(data["created_at"]), secret)
+                         str(data["created_at"]), secret, str(data.get("pack_file") or ""))
     except (KeyError, ValueError) as err:
         raise PackError([Problem(where, None, "", f"damaged grading key ({err})")]) from None
     if len(secret) != 32:

@@ -132,7 +132,7 @@ def write_pack(scenario: Scenario, out: str | Path, *, with_db: bool = False,
                 zf.writestr(name, data)
             for name, path in sources.items():
                 zf.write(path, name)
-        key = GradingKey(pack_id, scenario.name, manifest.digest, created, secret)
+        key = GradingKey(pack_id, scenario.name, manifest.digest, created, secret, str(out.resolve()))
         write_grading_key(key, key_path)
         os.replace(tmp, out)
     except OSError as err:
