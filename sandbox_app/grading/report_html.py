@@ -124,10 +124,10 @@ def _trainee_table(ex: ExerciseSummary, names: dict[str, str]) -> str:
 
 
 def _names(grading: Grading, anonymise: bool) -> dict[str, str]:
-    trainees = sorted({r.trainee for r in grading.results}, key=str.casefold)
-    if not anonymise:
-        return {t: t or "(no name)" for t in trainees}
-    return {t: f"Trainee {i}" for i, t in enumerate(trainees, start=1)}
+    trainees = sorted({r.trainee for r in grading.results if r.trainee}, key=str.casefold)
+    names = {"": "(no name)"}
+    names.update({t: f"Trainee {i}" if anonymise else t for i, t in enumerate(trainees, start=1)})
+    return names
 
 
 def debrief_html(grading: Grading, *, title: str = "Workshop debrief", anonymise: bool = False) -> str:

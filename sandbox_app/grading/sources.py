@@ -95,8 +95,10 @@ class Source:
 
 
 class Sources:
-    """Finds the source for each result: packs given (or installed, or named by a grading key), keys given
-    (or kept in the facilitator's data folder by `pack`), scenarios given, and the built-in scenarios."""
+    """Finds the source for each result: the packs given with --pack; packs with a grading key (given with
+    --key, or kept in the facilitator's data folder by `pack`), found beside the key, installed here, or where
+    `pack` wrote them; the scenarios given; and the built-in scenarios. A pack neither given nor keyed is never
+    used: anyone can make a pack."""
 
     def __init__(self, packs=(), keys=(), scenarios=()):
         from sandbox_app.scenario.loader import load_scenario
@@ -135,14 +137,19 @@ class Sources:
     def _find(self, name: str, pack_id: str | None) -> Source | str:
         if pack_id is not None:
             pack = self.packs.get(pack_id)
-            if pack is None and (packs_dir() / pack_id).is_dir():
-                pack = self.packs[pack_id] = load_installed(packs_dir() / pack_id)
             key = self.keys.get(pack_id)
-            if pack is None and key is not None and key.pack_file and Path(key.pack_file).is_file():
-                self._add_pack(Path(key.pack_file), key)
-                pack = self.packs[pack_id]
+            if pack is None and key is not None:   # a pack found by itself is trusted only with its grading key
+                if (packs_dir() / pack_id).is_dir():
+                    pack = load_installed(packs_dir() / pack_id)
+                    if pack.digest != key.digest:
+                        return f"pack {pack_id} installed here differs from the one its grading key was made for"
+                    self.packs[pack_id] = pack
+                elif key.pack_file and Path(key.pack_file).is_file():
+                    self._add_pack(Path(key.pack_file), key)
+                    pack = self.packs[pack_id]
             if pack is None:
-                return f"from pack {pack_id}, which is not one of the packs given (--pack FILE.citypack)"
+                return (f"from pack {pack_id}, which is not among the packs graded (give --pack FILE.citypack, "
+                        "or --key FILE.citypack.key beside it)")
             if pack.scenario.name != name:
                 return f"names scenario '{name}', but pack {pack_id} holds '{pack.scenario.name}'"
             return Source(f"pack {pack_id[:8]} ({name})", pack.scenario, scenario_sha256(pack.scenario),
