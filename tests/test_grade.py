@@ -207,3 +207,17 @@ def test_html_debrief_holds_the_right_numbers_and_nothing_external(room, results
     assert "Ada" not in anonymous and 'data-trainee="Trainee 1"' in anonymous
     assert main(["grade", str(results), "--key", str(room[0].key_path), "--html", str(tmp_path / "d.html")]) == 1
     assert (tmp_path / "d.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_the_grading_benchmark_still_runs(tmp_path):
+    """benchmarks/bench_grade.py end to end at a tiny size, so it cannot rot (it asserts nothing about speed)."""
+    import subprocess
+    import sys
+
+    bench = Path(__file__).parents[1] / "benchmarks" / "bench_grade.py"
+    proc = subprocess.run([sys.executable, str(bench), "--files", "9", "--naive-sample", "2", "--json"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    figures = json.loads(proc.stdout)
+    assert figures["files"] == 9 and figures["flagged"] == 0 and sum(figures["verdicts"].values()) == 9
+    assert figures["grade_s"] > 0 and figures["naive_ms_per_file"] > 0

@@ -48,9 +48,7 @@ def _histogram(values: list[int], title: str, colour: str) -> str:
                      f'width="{bar_w - 4:.1f}" height="{h:.1f}" fill="{colour}"><title>{lo}-{hi}: {n}</title></rect>')
         if n:
             parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}" text-anchor="middle">{n}</text>')
-        if i % 2 == 0:
-            parts.append(f'<text x="{x + 2:.1f}" y="{height - bottom + 14}">{lo}</text>')
-    parts.append(f'<text x="{width - 30}" y="{height - bottom + 14}">100</text>')
+        parts.append(f'<text x="{x + 2:.1f}" y="{height - bottom + 14}">{lo if hi < 100 else "90+"}</text>')
     parts.append(f'<text x="{left}" y="{height - 2}" class="muted">score (trainees per band of 10)</text></svg>')
     return f"<figure><figcaption>{_e(title)}</figcaption>{''.join(parts)}</figure>"
 
@@ -73,16 +71,20 @@ def _verdict_bars(verdicts: dict[str, int]) -> str:
 
 def _room_view(ex: ExerciseSummary, names: dict[str, str]) -> str:
     """Privacy (across) against usefulness (up): one point per trainee; the shape also says the verdict."""
-    size, pad = 300, 34
-    span = size - 2 * pad
+    size, pad, top = 300, 40, 10
+    span = size - pad - 24
+    mid = top + span / 2
     parts = [f'<svg class="room" width="{size + 10}" height="{size}" role="img" aria-label="room view">',
-             f'<rect x="{pad}" y="{pad / 2}" width="{span}" height="{span}" fill="none" stroke="#999"/>',
-             f'<text x="{pad}" y="{size - 6}">privacy 0 → 100</text>',
-             f'<text x="4" y="{pad / 2 + 10}" transform="rotate(-90 10 {pad})">usefulness</text>']
+             f'<rect x="{pad}" y="{top}" width="{span}" height="{span}" fill="none" stroke="#999"/>',
+             f'<text x="{pad + span / 2}" y="{top + span + 30}" text-anchor="middle">privacy</text>',
+             f'<text x="12" y="{mid}" text-anchor="middle" transform="rotate(-90 12 {mid})">usefulness</text>']
+    for tick in (0, 50, 100):
+        parts.append(f'<text x="{pad + span * tick / 100}" y="{top + span + 14}" text-anchor="middle">{tick}</text>')
+        parts.append(f'<text x="{pad - 4}" y="{top + span * (1 - tick / 100) + 4}" text-anchor="end">{tick}</text>')
     for r in ex.counted:
         s = r.scored
         x = pad + span * s.privacy / 100
-        y = pad / 2 + span * (1 - s.usefulness / 100)
+        y = top + span * (1 - s.usefulness / 100)
         colour = VERDICT_COLOURS[s.verdict]
         label = f"{names[r.trainee]}: {s.verdict}, privacy {s.privacy}, usefulness {s.usefulness}"
         marker = {"approve": f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5"',
