@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sandbox_app.privacy.catalogue import Finding, catalogue, finding
+from sandbox_app.privacy.catalogue import Finding, catalogue, finding, rows_where
 from sandbox_app.privacy.context import ShareContext, identifies, is_sensitive
 
 CATEGORY_WORDS = {
@@ -378,5 +378,6 @@ def check_free_text(ctx: ShareContext) -> list[Finding]:
         if len(leaks):
             out.append(finding("free_text_identifiers", f"{len(leaks):,} {col.name} entries contain phone numbers "
                                "or street addresses.", fields=[col.name], rows=len(leaks),
-                               examples=[s[:80] for s in leaks.head(3)], hint=f"drop {col.name}"))
+                               examples=[s[:80] for s in leaks.head(3)], hint=f"drop {col.name}",
+                               row_positions=rows_where(part.table, part.frame.index.isin(leaks.index))))
     return out

@@ -2,37 +2,64 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
-from sandbox_app.privacy.catalogue import Finding, finding
+from sandbox_app.privacy.catalogue import Finding, finding, rows_where
 from sandbox_app.privacy.context import ShareContext, identifies, is_quasi, is_sensitive
 from sandbox_app.privacy.linkage import run_linkage
-from sandbox_app.privacy.metrics import risk_metrics
+from sandbox_app.privacy.metrics import classes_below, risk_metrics
 from sandbox_app.privacy.usefulness import grain_satisfies
-from sandbox_app.sharing.aggregate import recoverable_cells
+from sandbox_app.sharing.aggregate import recoverable_mask
 
 STRICT_L = {"health", "mental_health", "substance_use", "hiv_status", "criminal_history", "juvenile_justice"}
 
 
-def measure(ctx: ShareContext) -> None:
-    """Risk metrics and the linkage attack for every row-level table that does not name people outright."""
+def measure(ctx: ShareContext, between: Callable[[], None] | None = None) -> None:
+    """Risk metrics and the linkage attack for every row-level table that does not name people outright.
+
+    `between` runs before each table and before its linkage attack (the caller's cancel check)."""
     if not ctx.row_level:
         return
     for part in ctx.parts:
+        if between is not None:
+            between()
         if any(identifies(c) for c in part.columns):
             continue
         qis = [c.name for c in part.columns if is_quasi(c)]
         sensitive = [c.name for c in part.columns if is_sensitive(c)]
-        ctx.metrics[part.table] = risk_metrics(part.frame, qis, sensitive,
-                                               risk_threshold=_risk_threshold(ctx))
+        ctx.metrics[part.table] = risk_metrics(part.frame, qis, sensitive, risk_threshold=risk_threshold(ctx),
+                                               k_threshold=ctx.agreement.k)
+        if between is not None:
+            between()
         result = run_linkage(ctx.db, part, ctx.reference_date())
         if result is not None:
             ctx.linkage[part.table] = result
 
 
-def _risk_threshold(ctx: ShareContext) -> float:
+def risk_threshold(ctx: ShareContext) -> float:
+    """The agreement's prosecutor risk threshold, else 1/k."""
     return ctx.agreement.prosecutor_risk or 1.0 / ctx.agreement.k
+
+
+def _small_published(ctx: ShareContext) -> tuple[np.ndarray, np.ndarray]:
+    """Masks over an aggregate's cells: published cells counting 1..min_cell_size-1, and suppressed cells that
+    can be recomputed from the published ones."""
+    agg = ctx.extract.aggregate
+    counts = agg.frame["count"]
+    published = ~agg.frame["suppressed"].astype(bool).to_numpy()
+    small = published & ((counts >= 1) & (counts < ctx.agreement.min_cell_size)).fillna(False).to_numpy(bool)
+    return small, recoverable_mask(agg)
+
+
+def small_cell_count(ctx: ShareContext) -> int:
+    """How many cells of an aggregate share are small once published, or recoverable (0 for row level)."""
+    if ctx.extract.aggregate is None:
+        return 0
+    small, recoverable = _small_published(ctx)
+    return int(small.sum() + recoverable.sum())
 
 
 def check_small_cells(ctx: ShareContext) -> list[Finding]:
@@ -40,21 +67,23 @@ def check_small_cells(ctx: ShareContext) -> list[Finding]:
     if agg is None:
         return []
     n = ctx.agreement.min_cell_size
-    counts = agg.frame.loc[~agg.frame["suppressed"].astype(bool), "count"]
-    small = counts[(counts >= 1) & (counts < n)]
+    small_mask, recoverable_cells = _small_published(ctx)
+    small = agg.frame["count"][small_mask]
+    table = ctx.parts[0].table
     out = []
     group_by = ", ".join(ctx.share.aggregate.group_by)
     if len(small):
         out.append(finding("small_cells", f"{len(small)} published cells count fewer than {n} people "
                            f"(smallest: {int(small.min())}).", fields=list(ctx.share.aggregate.group_by),
                            rows=int(small.sum()), clause=ctx.clause_about("11", "cell", "count"),
-                           hint=f"set min_cell_size to {n}, or group by fewer or coarser fields than {group_by}"))
-    recoverable = recoverable_cells(agg)
+                           hint=f"set min_cell_size to {n}, or group by fewer or coarser fields than {group_by}",
+                           row_positions=rows_where(table, agg.rows_in(small_mask))))
+    recoverable = int(recoverable_cells.sum())
     if recoverable:
         out.append(finding("small_cells", f"{recoverable} suppressed cells can be recomputed from the totals.",
                            severity="major", fields=list(ctx.share.aggregate.group_by), rows=recoverable,
                            hint="suppress a second cell in each row and column that has one (complementary "
-                                "suppression)"))
+                                "suppression)", row_positions=rows_where(table, agg.rows_in(recoverable_cells))))
     return out
 
 
@@ -66,15 +95,16 @@ def check_k_and_risk(ctx: ShareContext) -> list[Finding]:
         if m.k_anonymity is None or not m.quasi_identifiers:
             continue
         hint = _k_hint(ctx, part, m.quasi_identifiers, m.k_anonymity, k_needed) if (
-            m.k_anonymity < k_needed or m.prosecutor_risk_max > _risk_threshold(ctx) + 1e-12) else ""
+            m.k_anonymity < k_needed or m.prosecutor_risk_max > risk_threshold(ctx) + 1e-12) else ""
         if m.k_anonymity < k_needed:
+            below = rows_where(table, classes_below(part.frame, m.quasi_identifiers, k_needed).to_numpy())
             severity = "blocker" if ctx.agreement.release == "public" else "major"
             out.append(finding("k_anonymity", f"{table}: {m.unique_records:,} records are unique on "
                                f"{', '.join(m.quasi_identifiers)}; the smallest group has {m.k_anonymity} "
                                f"(needed: {k_needed}).", severity=severity, fields=m.quasi_identifiers,
                                rows=m.records_at_risk, examples=m.smallest_classes[:3],
-                               hint=hint))
-        threshold = _risk_threshold(ctx)
+                               hint=hint, row_positions=below))
+        threshold = risk_threshold(ctx)
         if m.prosecutor_risk_max > threshold + 1e-12:
             out.append(finding("reidentification_risk", f"{table}: prosecutor risk {m.prosecutor_risk_max:.2f} "
                                f"(threshold {threshold:.2f}); {m.records_at_risk:,} records above it.",
@@ -204,6 +234,7 @@ def check_linkage(ctx: ShareContext) -> list[Finding]:
                                f"residents ({result.matched_uniquely:,} unique matches of "
                                f"{result.attempted:,} records).", fields=list(result.on),
                                rows=result.reidentified, examples=[int(i) for i in result.example_rows[:5]],
+                               row_positions={table: list(result.row_positions)},
                                hint="generalize birth dates to year and ZIP to zip3 or neighbourhood, "
                                     "or drop sex"))
     return out

@@ -88,6 +88,12 @@ class Exercise(Strict):
     purpose: str = Field(min_length=1, description="Purpose id; compared with the agreement's purposes")
     purpose_text: str = ""
     needs: Needs
+    lawful_answer: Literal["share", "refuse", "refuse_in_part"] = Field(
+        default="share",
+        description="What the law lets the holder do: share what `needs` describes; refuse (the request is "
+                    "unlawful: a recorded refusal is the right answer); or refuse_in_part (`needs` describes "
+                    "the part that may be shared, the rest is refused)",
+    )
     model_answer: str | dict[str, Any] | None = None
     bad_answers: list[KnownAnswer] = Field(default_factory=list)
 
