@@ -197,6 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     from sandbox_app.cli_explore import add_explore_commands
 
     add_explore_commands(sub)
+    from sandbox_app.cli_packs import add_pack_commands
+
+    add_pack_commands(sub)
+    from sandbox_app.cli_grade import add_grade_command
+
+    add_grade_command(sub)
     return parser
 
 
