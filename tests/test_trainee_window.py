@@ -43,7 +43,7 @@ def test_building_a_share_through_the_widgets_updates_the_meter_and_preview(qtbo
     assert shared_fields(page) == ["first_name", "last_name", "phone", "equipment"]
     report = wait_scored(qtbot, page)
     assert page.meter.status.text().startswith("As it stands")
-    assert page.meter.values["usefulness"].text() == f"{report.usefulness_score}/100"
+    assert f"{report.usefulness_score}/100" in page.meter.values["usefulness"].text()
     qtbot.waitUntil(lambda: page.preview_model.columnCount() == 4)
     assert page.preview_model.rowCount() == page.session.row_counts[TABLE]
     assert "1" in page.preview_label.text()

@@ -118,7 +118,7 @@ class ExercisePage(QWidget):
         self.brief.agreement_requested.connect(lambda: self.reading.setCurrentWidget(self.agreement_pane))
         split.addWidget(self.reading)
 
-        middle = QSplitter(Qt.Orientation.Vertical)
+        middle = self.middle = QSplitter(Qt.Orientation.Vertical)
         self.building = QTabWidget()
         self.builder_holder = QWidget()
         QVBoxLayout(self.builder_holder).setContentsMargins(0, 0, 0, 0)
@@ -188,6 +188,8 @@ class ExercisePage(QWidget):
         self.session = session
         self.key = scenario_key(session.scenario)
         self.title.setText(f"<b>{session.scenario.title}</b>")
+        hide_attack = bool((session.settings or {}).get("hide_attack_replay"))
+        self.results.setTabVisible(self.results.indexOf(self.attack_view), not hide_attack)
         self.exercise_box.blockSignals(True)
         self.exercise_box.clear()
         for exercise in session.scenario.exercises:
@@ -349,6 +351,9 @@ class ExercisePage(QWidget):
         self.report_view.show_report(report, attempt.number)
         self.attack_view.show_story(story)
         self.results.setCurrentWidget(self.report_view)
+        total = sum(self.middle.sizes())
+        if self.middle.sizes()[1] < total * 0.5:  # give the report room to be read
+            self.middle.setSizes([int(total * 0.42), total - int(total * 0.42)])
         self.submit_status.setText(f"Attempt {attempt.number}: {report.verdict}, privacy {report.privacy_score}, "
                                    f"usefulness {report.usefulness_score}.")
         self._show_attempts()
@@ -421,7 +426,8 @@ class ExercisePage(QWidget):
                             share_json=last.share_json, report=last.report,
                             attempts=[a.to_dict() for a in attempts], justification=last.justification,
                             started_at=attempts[0].submitted_at, pack_id=pack_id)
-        write_result(path, sign_result(data, result_key(self.session.scenario, pack_id)))
+        key = self.session.result_key or result_key(self.session.scenario, pack_id)
+        write_result(path, sign_result(data, key))
         return True
 
     def focus_filter(self) -> None:
