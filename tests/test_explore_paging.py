@@ -119,7 +119,7 @@ def test_bar_chart_counts_come_from_sql_largest_first(path):
     data = chart_data(path, ChartSpec(S311, "request_type"))
     expected = _sql(path, f"SELECT request_type, count(*) FROM {S311} GROUP BY request_type ORDER BY 2 DESC, 1")
     assert list(zip(data.x, data.y, strict=True)) == expected[:MAX_BARS]
-    assert data.y_label == "rows"
+    assert data.y_label == "number of rows"
 
 
 def test_line_chart_aggregates_y_by_x(path):
@@ -127,7 +127,7 @@ def test_line_chart_aggregates_y_by_x(path):
     expected = _sql(path, f"SELECT zip, avg(household_income) FROM {POWER} WHERE zip IS NOT NULL "
                           "GROUP BY zip ORDER BY zip")
     assert list(zip(data.x, data.y, strict=True)) == expected
-    assert data.y_label == "avg of household_income"
+    assert data.y_label == "average of household_income"
 
 
 def test_histogram_bins_in_sql_and_counts_every_value(path):

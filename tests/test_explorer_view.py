@@ -59,9 +59,10 @@ def test_the_catalogue_lists_departments_tables_and_counts_without_the_answer_ke
     assert not {"_residents", "_ground_truth", "_meta"} & set(names)
     stored = json.loads(dict(_sql(path, "SELECT key, value FROM _meta"))["row_counts"])
     dept = next(view.catalog_panel.model.item(r) for r in range(view.catalog_panel.model.rowCount())
-                if view.catalog_panel.model.item(r).text() == "three11")
+                if view.catalog_panel.model.item(r).text() == "311 Customer Service Center")
     assert dept.child(0, 0).text() == S311 and dept.child(0, 1).text() == f"{stored[S311]:,}"
     assert "facilitator mode" not in view.banner.text()
+    assert view.banner.text().startswith("<b>Winter storm: reaching residents who depend on power</b>")
 
 
 def test_facilitator_mode_shows_the_answer_key(qtbot, path):
@@ -132,7 +133,7 @@ def test_a_refused_query_is_explained_inline_and_underlined(qtbot, view):
     _run(qtbot, console, "SELECT 1;\n  DELETE FROM s311_service_requests", console.worker.failed)
     assert "one statement at a time" in console.message.text()
     _run(qtbot, console, "\n  DELETE FROM s311_service_requests", console.worker.failed)
-    assert console.message.text().startswith("query:2: column 3: DELETE is not allowed")
+    assert console.message.text().startswith("Line 2, column 3: DELETE is not allowed")
     (selection,) = console.editor.extraSelections()
     assert selection.cursor.selectedText() == "DELETE"
     console.editor.setPlainText("SELECT 1")

@@ -43,10 +43,12 @@ class ChartSpec:
 
     def y_label(self) -> str:
         if self.kind in ("histogram",):
-            return "rows"
+            return "number of rows"
         if self.kind == "scatter":
             return self.y or ""
-        return "rows" if self.aggregation == "count" and not self.y else f"{self.aggregation} of {self.y}"
+        words = {"count": "number", "sum": "total", "avg": "average", "min": "smallest", "max": "largest"}
+        return "number of rows" if self.aggregation == "count" and not self.y else \
+            f"{words[self.aggregation]} of {self.y}"
 
 
 @dataclass
@@ -125,7 +127,7 @@ def _histogram(db: ReadOnlyDatabase, spec: ChartSpec, timeout, state) -> ChartDa
            f"WHERE {x} IS NOT NULL GROUP BY bin ORDER BY bin")
     counts = dict(db.query(sql, (low, width), timeout=timeout, state=state).page(HISTOGRAM_BINS + 1))
     edges = [low + i * width for i in range(HISTOGRAM_BINS + 1)]
-    return ChartData(spec, edges[:-1], [counts.get(i, 0) for i in range(HISTOGRAM_BINS)], spec.x, "rows",
+    return ChartData(spec, edges[:-1], [counts.get(i, 0) for i in range(HISTOGRAM_BINS)], spec.x, spec.y_label(),
                      note=f"{HISTOGRAM_BINS} bins of width {width:g}", sql=sql, bin_width=width)
 
 

@@ -3,6 +3,7 @@ points (charts.py) off the GUI thread; matplotlib draws them; save as PNG or SVG
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
@@ -57,7 +58,7 @@ class ChartBuilder(QWidget):
         self.save_button.clicked.connect(self._save_dialog)
         self.message = QLabel("Choose what to plot, then Draw. Values are aggregated in SQL.", self)
         self.message.setWordWrap(True)
-        self.figure = Figure(figsize=(6, 4), layout="constrained")
+        self.figure = Figure(figsize=(6, 4))
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.axes = self.figure.add_subplot()
         form = QFormLayout()
@@ -142,11 +143,15 @@ class ChartBuilder(QWidget):
         ax.set_xlabel(data.x_label)
         ax.set_ylabel(data.y_label)
         source = "query result" if data.spec.source_is_query else data.spec.source
-        ax.set_title(f"{data.y_label} by {data.x_label} ({source})" if kind in ("bar", "line") else
-                     f"{data.x_label} ({source})", fontsize=10)
+        title = f"{data.y_label} by {data.x_label} ({source})" if kind in ("bar", "line") else \
+            f"{data.x_label} ({source})"
+        ax.set_title(title[:1].upper() + title[1:], fontsize=10)
+        with warnings.catch_warnings():  # a canvas not shown yet has no size to lay out in
+            warnings.simplefilter("ignore", UserWarning)
+            self.figure.tight_layout()
         self.canvas.draw_idle()
         self.save_button.setEnabled(True)
-        self.message.setText(f"{len(values):,} {'bins' if kind == 'histogram' else 'points'}"
+        self.message.setText(f"{len(values):,} {dict(bar='bars', histogram='bins').get(kind, 'points')}"
                              + (f"; {data.note}" if data.note else "") + ".")
 
     def save(self, path: str | Path) -> Path:

@@ -93,7 +93,7 @@ class ExplorerView(QWidget):
 
     def _banner_text(self) -> str:
         meta = self.catalog.meta
-        city = meta.get("scenario") or self.db_path.stem
+        city = self.catalog.title or meta.get("scenario") or self.db_path.stem
         residents = f"{int(meta['residents']):,} residents" if str(meta.get("residents", "")).isdigit() else ""
         parts = [f"<b>{city}</b>", residents, f"{len(self.catalog.tables)} tables"]
         if self.catalog.is_participant_copy:
