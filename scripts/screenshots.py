@@ -79,11 +79,13 @@ def explorer_shots(app, out: Path, suffix: str, size: tuple[int, int], private: 
     view.catalog_panel.select_table("s311_service_requests")
     _wait(app, lambda: table.model.rowCount() > 0 and table.model.query.table == "s311_service_requests")
     columns = [table.model.column_name(c) for c in range(table.model.columnCount())]
-    table.header.editors()[columns.index("request_type")].setText("power")
+    table.header.editors()[columns.index("address")].setText("Apt")
     table.header.flush()
     _wait(app, lambda: not table.model.busy)
     table.header.setSortIndicator(columns.index("opened_on"), Qt.SortOrder.DescendingOrder)
     _wait(app, lambda: not table.model.busy and table.model.query.sort_column == "opened_on")
+    table.table.setCurrentIndex(table.model.index(0, columns.index("zip")))
+    _wait(app, lambda: view.column_panel.profile is not None)
     shot("table")
 
     view.catalog_panel.search.setText("birth")

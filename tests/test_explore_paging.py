@@ -153,3 +153,28 @@ def test_scatter_reads_a_bounded_sample_of_a_query(path):
     with pytest.raises(QueryError, match="facilitators only"):
         chart_data(path, ChartSpec("_residents", "zip"))
 
+
+
+# ---------------------------------------------------------------------------------------- column profile
+
+def test_a_column_profile_matches_sql(path):
+    from sandbox_app.explore.profile import column_profile
+
+    profile = column_profile(path, POWER, "household_income")
+    rows, nulls, distinct = _sql(path, f"SELECT count(*), count(*) - count(household_income), "
+                                       f"count(DISTINCT household_income) FROM {POWER}")[0]
+    assert (profile.rows, profile.nulls, profile.distinct) == (rows, nulls, distinct)
+    assert sum(profile.histogram[1]) == rows - nulls and profile.gave_up == []
+    text = column_profile(path, S311, "request_type")
+    assert text.histogram is None
+    assert text.top == _sql(path, f"SELECT request_type, count(*) AS n FROM {S311} GROUP BY request_type "
+                                  "ORDER BY n DESC, request_type LIMIT 10")
+    assert text.summary().startswith(f"{text.rows:,} rows · {text.nulls:,} missing")
+
+
+def test_a_column_profile_says_when_it_gave_up(gappy):
+    from sandbox_app.explore.profile import column_profile
+
+    profile = column_profile(gappy, "t", "word", timeout=1e-9)
+    assert profile.rows is None and "counting (after 1e-09 s)" in profile.gave_up
+    assert "gave up on" in profile.summary()

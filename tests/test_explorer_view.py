@@ -223,3 +223,17 @@ def test_cli_explore_opens_the_window_and_refuses_a_bad_file(qtbot, path, tmp_pa
     assert main(["explore", str(bad)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "notes.db" in err and "Traceback" not in err
+
+
+def test_clicking_a_cell_profiles_its_column(qtbot, view, path):
+    view.show_table(S311)
+    model = view.table_view.model
+    qtbot.waitUntil(lambda: "request_type" in [model.column_name(c) for c in range(model.columnCount())],
+                    timeout=10_000)
+    column = [model.column_name(c) for c in range(model.columnCount())].index("request_type")
+    with qtbot.waitSignal(view.column_panel.runner.finished, timeout=10_000):
+        view.table_view.table.setCurrentIndex(model.index(3, column))
+    profile = view.column_panel.profile
+    assert profile.column == "request_type" and profile.rows == model.rowCount()
+    assert view.column_panel.summary.text().startswith(f"{profile.rows:,} rows")
+    assert "Most common" in view.column_panel.top.text()

@@ -94,7 +94,7 @@ def chart_data(db_path: str | Path, spec: ChartSpec, *, facilitator: bool = Fals
     """Run the chart's aggregate query read-only and return the points to plot."""
     with ReadOnlyDatabase(db_path, facilitator=facilitator) as db:
         if spec.kind == "histogram":
-            return _histogram(db, spec, timeout, state)
+            return histogram_data(db, spec, timeout, state)
         sql = chart_sql(spec)
         result = db.query(sql, timeout=timeout, state=state)
         limit = {"bar": MAX_BARS, "line": MAX_LINE_POINTS, "scatter": MAX_POINTS}[spec.kind]
@@ -111,7 +111,8 @@ def chart_data(db_path: str | Path, spec: ChartSpec, *, facilitator: bool = Fals
     return data
 
 
-def _histogram(db: ReadOnlyDatabase, spec: ChartSpec, timeout, state) -> ChartData:
+def histogram_data(db: ReadOnlyDatabase, spec: ChartSpec, timeout, state) -> ChartData:
+    """HISTOGRAM_BINS equal bins between the column's min and max, counted in SQL (ChartError: not numbers)."""
     x, src = quote(spec.x), spec.from_clause()
     low, high, numbers, present = db.query(
         f"SELECT min({x}), max({x}), sum(typeof({x}) IN ('integer', 'real')), count({x}) FROM {src}",

@@ -28,6 +28,7 @@ from sandbox_app.ui.common.paged_table import PagedTableView
 from sandbox_app.ui.common.tasks import TaskRunner
 from sandbox_app.ui.explorer.catalog_panel import CatalogPanel
 from sandbox_app.ui.explorer.chart_builder import ChartBuilder
+from sandbox_app.ui.explorer.column_panel import ColumnPanel
 from sandbox_app.ui.explorer.sql_console import SqlConsole
 
 TABLE_TAB, SQL_TAB, CHART_TAB = range(3)
@@ -46,8 +47,14 @@ class ExplorerView(QWidget):
         self.table_view = PagedTableView(self)
         self.console = SqlConsole(self.db_path, facilitator, self)
         self.charts = ChartBuilder(self.catalog, self)
+        self.column_panel = ColumnPanel(self)
+        table_tab = QSplitter(Qt.Orientation.Horizontal, self)
+        table_tab.addWidget(self.table_view)
+        table_tab.addWidget(self.column_panel)
+        table_tab.setStretchFactor(0, 4)
+        table_tab.setStretchFactor(1, 1)
         self.tabs = QTabWidget(self)
-        self.tabs.addTab(self.table_view, "Table")
+        self.tabs.addTab(table_tab, "Table")
         self.tabs.addTab(self.console, "SQL")
         self.tabs.addTab(self.charts, "Chart")
 
@@ -86,6 +93,7 @@ class ExplorerView(QWidget):
         layout.addWidget(self.status)
 
         self.catalog_panel.tableChosen.connect(self.show_table)
+        self.table_view.table.selectionModel().currentChanged.connect(self._cell_chosen)
         self.console.resultReady.connect(lambda r: self.charts.set_query(self.console.last_sql, r.headers))
         first = next((t for t in self.catalog.tables if not t.name.startswith("_")), None)
         if first is not None:
@@ -112,6 +120,11 @@ class ExplorerView(QWidget):
         index = self.charts.source.findText(table)
         if index >= 0:
             self.charts.source.setCurrentIndex(index)
+
+    def _cell_chosen(self, current, _previous) -> None:
+        if current.isValid() and self.current_table:
+            self.column_panel.show_column(self.db_path, self.current_table,
+                                          self.table_view.model.column_name(current.column()), self.facilitator)
 
     # ----------------------------------------------------------------------------------- exports
 
@@ -151,3 +164,4 @@ class ExplorerView(QWidget):
         self.table_view.shutdown()
         self.console.shutdown()
         self.charts.shutdown()
+        self.column_panel.shutdown()
