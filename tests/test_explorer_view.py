@@ -237,3 +237,36 @@ def test_clicking_a_cell_profiles_its_column(qtbot, view, path):
     assert profile.column == "request_type" and profile.rows == model.rowCount()
     assert view.column_panel.summary.text().startswith(f"{profile.rows:,} rows")
     assert "Most common" in view.column_panel.top.text()
+
+
+def test_how_data_moves_for_a_picked_resident(qtbot, path):
+    v = ExplorerView(path, facilitator=True)
+    qtbot.addWidget(v)
+    journey = v.journey
+    assert not journey.pick_button.isHidden()
+    with qtbot.waitSignal(journey.runner.finished, timeout=20_000):
+        journey.pick()
+    truth = _sql(path, "SELECT count(*) FROM _ground_truth WHERE resident_id = (SELECT resident_id FROM _residents "
+                       f"WHERE first_name = '{journey.first.text()}' AND birth_date = '{journey.birth.text()}')")
+    assert len(journey.truth) == truth[0][0] >= 3
+    assert f"has {len(journey.truth)} records" in journey.status.text()
+    html = journey.timeline.toHtml()
+    assert all(r.department in html for r in journey.truth)
+    v.shutdown()
+
+
+def test_teams_search_by_name_and_see_the_agreement_map(qtbot, view, path):
+    journey = view.journey
+    assert journey.pick_button.isHidden()
+    first, last, birth = _sql(path, "SELECT first_name, last_name, birth_date FROM ph_home_health_clients "
+                                    "WHERE last_name IS NOT NULL AND birth_date IS NOT NULL LIMIT 1")[0]
+    journey.first.setText(first)
+    journey.last.setText(last)
+    journey.birth.setText(birth)
+    with qtbot.waitSignal(journey.runner.finished, timeout=20_000):
+        journey.search()
+    assert any(r.table == "ph_home_health_clients" for r in journey.records)
+    assert "found" in journey.status.text()
+    texts = [t.get_text() for t in view.agreements.axes.texts]
+    assert any("Office of" in t for t in texts) and any("Memorandum" in t for t in texts)
+    assert "No agreement covers 311 Customer Service Center" in view.agreements.note.text()

@@ -26,12 +26,14 @@ from sandbox_app.explore.export import export_query, export_table
 from sandbox_app.explore.participant_copy import participant_copy
 from sandbox_app.ui.common.paged_table import PagedTableView
 from sandbox_app.ui.common.tasks import TaskRunner
+from sandbox_app.ui.explorer.agreement_map_view import AgreementMapView
 from sandbox_app.ui.explorer.catalog_panel import CatalogPanel
 from sandbox_app.ui.explorer.chart_builder import ChartBuilder
 from sandbox_app.ui.explorer.column_panel import ColumnPanel
+from sandbox_app.ui.explorer.journey_view import JourneyView
 from sandbox_app.ui.explorer.sql_console import SqlConsole
 
-TABLE_TAB, SQL_TAB, CHART_TAB = range(3)
+TABLE_TAB, SQL_TAB, CHART_TAB, JOURNEY_TAB, AGREEMENTS_TAB = range(5)
 
 
 class ExplorerView(QWidget):
@@ -57,6 +59,10 @@ class ExplorerView(QWidget):
         self.tabs.addTab(table_tab, "Table")
         self.tabs.addTab(self.console, "SQL")
         self.tabs.addTab(self.charts, "Chart")
+        self.journey = JourneyView(self.catalog, self)
+        self.agreements = AgreementMapView(self.catalog, self)
+        self.tabs.addTab(self.journey, "How data moves")
+        self.tabs.addTab(self.agreements, "Agreements")
 
         self.export_format = QComboBox(self)
         self.export_format.addItem("CSV", "csv")
@@ -165,3 +171,4 @@ class ExplorerView(QWidget):
         self.console.shutdown()
         self.charts.shutdown()
         self.column_panel.shutdown()
+        self.journey.shutdown()
