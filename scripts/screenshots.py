@@ -57,7 +57,7 @@ def explorer_shots(app, out: Path, suffix: str, size: tuple[int, int], private: 
 
     from sandbox_app.scenario import load_scenario
     from sandbox_app.ui.explorer.app import ExplorerWindow
-    from sandbox_app.ui.explorer.explorer_view import CHART_TAB, SQL_TAB, TABLE_TAB
+    from sandbox_app.ui.explorer.explorer_view import AGREEMENTS_TAB, CHART_TAB, JOURNEY_TAB, SQL_TAB
     from synthetic.generate import generate_city
 
     scenario = load_scenario("winter-storm")
@@ -117,7 +117,22 @@ def explorer_shots(app, out: Path, suffix: str, size: tuple[int, int], private: 
     charts.draw()
     _wait(app, lambda: charts.data is not None)
     shot("chart")
-    view.tabs.setCurrentIndex(TABLE_TAB)
+    view.tabs.setCurrentIndex(AGREEMENTS_TAB)
+    shot("agreements")
+    window.close()
+
+    window = ExplorerWindow(city, facilitator=True)  # how data moves, as a facilitator shows it
+    window.resize(*size)
+    window.show()
+    view = window.view
+    view.tabs.setCurrentIndex(JOURNEY_TAB)
+    for _ in range(12):  # a resident whose records linkage partly misses tells the story best
+        view.journey.truth = []
+        view.journey.pick()
+        _wait(app, lambda: bool(view.journey.truth))
+        if view.journey.missed:
+            break
+    shot("journey")
     window.close()
     return shots
 

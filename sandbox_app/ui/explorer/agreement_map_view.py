@@ -44,11 +44,12 @@ class AgreementMapView(QWidget):
             for party in agreement.parties:
                 x, y = self.positions.get(party, (0, 0))
                 ax.plot([hub[0], x], [hub[1], y], color="#3b6ea5", linewidth=1.5, zorder=1)
-            label = "\n".join(textwrap.wrap(agreement.title, 34)[:2]) + "\nfor: " + ", ".join(
-                p.replace("_", " ") for p in agreement.purposes)
+            lines = textwrap.wrap(agreement.title, 40) + [""]
+            lines += textwrap.wrap("For: " + ", ".join(p.replace("_", " ") for p in agreement.purposes), 40)
             if agreement.prohibited_categories:
-                label += "\nnever: " + "\n".join(textwrap.wrap(", ".join(
-                    c.replace("_", " ") for c in agreement.prohibited_categories), 34))
+                lines += textwrap.wrap("Never: " + ", ".join(c.replace("_", " ")
+                                                             for c in agreement.prohibited_categories), 40)
+            label = "\n".join(lines)
             ax.text(*hub, label, ha="center", va="center", fontsize=7, zorder=3,
                     bbox=dict(boxstyle="round", facecolor="#eef3fa", edgecolor="#3b6ea5"))
         for dept, (x, y) in self.positions.items():

@@ -144,6 +144,7 @@ class CatalogPanel(QWidget):
     def refresh(self) -> None:
         text = self.search.text()
         build_catalog_model(self.catalog, text, self.model)
+        self.details.setText("")  # the tree is new: nothing is selected in it
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)

@@ -57,6 +57,7 @@ class JourneyView(QWidget):
         self.catalog = catalog
         self.records: list[JourneyRecord] = []
         self.truth: list[JourneyRecord] = []
+        self.missed: list[JourneyRecord] = []  # true records the search did not find (facilitator pick)
         self._turn = 0
         self.runner = TaskRunner(self)
         self.runner.finished.connect(self._show)
@@ -126,7 +127,7 @@ class JourneyView(QWidget):
         self.birth.setText(str(card["birth_date"]))
         found = {(r.table, r.row_id) for r in hits}
         true_keys = {(r.table, r.row_id) for r in truth}
-        missed = [r for r in truth if (r.table, r.row_id) not in found]
+        missed = self.missed = [r for r in truth if (r.table, r.row_id) not in found]
         wrong = [r for r in hits if (r.table, r.row_id) not in true_keys]
         self.status.setText(
             f"Resident {card['resident_id']}: {html.escape(str(card['first_name']))} "
