@@ -117,6 +117,13 @@ def explorer_shots(app, out: Path, suffix: str, size: tuple[int, int], private: 
     charts.draw()
     _wait(app, lambda: charts.data is not None)
     shot("chart")
+    charts.source.setCurrentText("power_medical_baseline_accounts")
+    charts.kind.setCurrentIndex(charts.kind.findData("map"))
+    charts.x.setCurrentText("zip")
+    charts.data = None
+    charts.draw()
+    _wait(app, lambda: charts.data is not None)
+    shot("map")
     view.tabs.setCurrentIndex(AGREEMENTS_TAB)
     shot("agreements")
     window.close()

@@ -178,3 +178,11 @@ def test_a_column_profile_says_when_it_gave_up(gappy):
     profile = column_profile(gappy, "t", "word", timeout=1e-9)
     assert profile.rows is None and "counting (after 1e-09 s)" in profile.gave_up
     assert "gave up on" in profile.summary()
+
+
+def test_a_map_puts_each_group_at_its_mean_coordinates(path):
+    data = chart_data(path, ChartSpec(POWER, "zip", kind="map"))
+    expected = _sql(path, f"SELECT zip, count(*) AS n, avg(lat), avg(lon) FROM {POWER} WHERE lat IS NOT NULL AND "
+                          "lon IS NOT NULL GROUP BY zip ORDER BY n DESC, zip")
+    assert list(zip(data.x, data.y, strict=True)) == [(r[0], r[1]) for r in expected]
+    assert data.places == [(r[2], r[3]) for r in expected] and data.y_label == "number of rows"

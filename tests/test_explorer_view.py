@@ -270,3 +270,17 @@ def test_teams_search_by_name_and_see_the_agreement_map(qtbot, view, path):
     texts = [t.get_text() for t in view.agreements.axes.texts]
     assert any("Office of" in t for t in texts) and any("Memorandum" in t for t in texts)
     assert "No agreement covers 311 Customer Service Center" in view.agreements.note.text()
+
+
+def test_the_chart_builder_draws_a_map_from_coordinates(qtbot, view):
+    charts = view.charts
+    charts.source.setCurrentText("power_medical_baseline_accounts")
+    charts.kind.setCurrentIndex(charts.kind.findData("map"))
+    charts.x.setCurrentText("zip")
+    with qtbot.waitSignal(charts.worker.finished, timeout=10_000):
+        charts.draw()
+    (points,) = charts.axes.collections
+    assert [tuple(p) for p in points.get_offsets()] == [(lon, lat) for lat, lon in charts.data.places]
+    charts.source.setCurrentText("s311_service_requests")
+    charts.draw()
+    assert "needs coordinates" in charts.message.text()
