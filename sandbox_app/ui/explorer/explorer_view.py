@@ -112,8 +112,10 @@ class ExplorerView(QWidget):
         parts = [f"<b>{city}</b>", residents, f"{len(self.catalog.tables)} tables"]
         if self.catalog.is_participant_copy:
             parts.append("participant-safe copy")
-        if self.facilitator:
+        if self.facilitator and "_ground_truth" in self.catalog.all_tables:
             parts.append("<span style='color:#9b1c1c'><b>facilitator mode</b>: the answer key is visible</span>")
+        elif self.facilitator:
+            parts.append("facilitator mode (this file holds no answer key)")
         return " · ".join(p for p in parts if p)
 
     def show_table(self, table: str) -> None:

@@ -77,7 +77,7 @@ class JourneyView(QWidget):
         self.pick_button.setToolTip("Facilitators: a resident with records in several departments, from the "
                                     "ground truth; the search then shows what record linkage finds and misses")
         self.pick_button.clicked.connect(self.pick)
-        self.pick_button.setVisible(catalog.facilitator)
+        self.pick_button.setVisible(catalog.facilitator and {"_ground_truth", "_residents"} <= set(catalog.all_tables))
         self.status = QLabel("Type a name and a birth date: the search links records the way a department "
                              "would have to, by comparing names and dates.", self)
         self.status.setWordWrap(True)
