@@ -284,3 +284,15 @@ def test_the_chart_builder_draws_a_map_from_coordinates(qtbot, view):
     charts.source.setCurrentText("s311_service_requests")
     charts.draw()
     assert "needs coordinates" in charts.message.text()
+
+
+def test_a_participant_copy_opens_without_an_answer_key(qtbot, path, tmp_path):
+    from sandbox_app.explore.participant_copy import participant_copy
+
+    copy = participant_copy(path, tmp_path / "teams.db")
+    v = ExplorerView(copy, facilitator=True)
+    qtbot.addWidget(v)
+    assert "participant-safe copy" in v.banner.text() and "holds no answer key" in v.banner.text()
+    assert v.journey.pick_button.isHidden()
+    assert "_meta" in _names(v.catalog_panel.model) and "_residents" not in _names(v.catalog_panel.model)
+    v.shutdown()
