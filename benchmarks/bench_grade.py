@@ -140,6 +140,8 @@ def main(argv=None) -> int:
     parser.add_argument("--naive-sample", type=int, default=60, help="files the naive baseline grades")
     parser.add_argument("--json", action="store_true", help="print one JSON object and nothing else")
     parser.add_argument("--distinct", action="store_true", help="worst case: (almost) every share distinct")
+    parser.add_argument("--html", type=Path, help="also write the debrief of the graded room to this file "
+                        "(docs/sample-debrief.html is made with --files 60 --html)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-grade-") as tmp:
         folder = Path(tmp)
@@ -149,6 +151,12 @@ def main(argv=None) -> int:
         pack, key, results, distinct = make_room(folder, args.files, distinct=args.distinct)
         made = time.perf_counter() - start
         fast_s, outcome = grade_fast(results, key)
+        if args.html:
+            from sandbox_app.grading.grade import grade_results
+            from sandbox_app.grading.report_html import write_debrief
+
+            write_debrief(grade_results([results], keys=[key]), args.html,
+                          title="Sample debrief: winter-storm, a made-up room")
         sample = sorted(results.glob("*.json"))[: args.naive_sample]
         naive_s, _ = grade_naive(sample, pack)
     naive_per_file = naive_s / max(len(sample), 1)

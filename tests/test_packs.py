@@ -72,8 +72,9 @@ def _rebuild(src: Path, dst: Path, *, edit=None, add=(), fix_checksums=False, ma
         if data is not None:
             members.append((info, data))
     if fix_checksums:
-        for info, data in members:
-            manifest["files"][info.filename] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        for info, data in [*members, *add]:
+            name = info if isinstance(info, str) else info.filename
+            manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
     if manifest_edit:
         manifest_edit(manifest)
     with warnings.catch_warnings():
@@ -306,3 +307,9 @@ def test_cli_pack_and_verify(tmp_path, capsys):
     assert main(["pack", "--verify", str(tmp_path / "junk.citypack")]) == 1
     assert "truncated or damaged" in capsys.readouterr().err
     assert main(["pack", str(SCENARIO)]) == 2
+
+
+def test_a_file_and_a_folder_of_the_same_name(made, tmp_path):
+    pack = _rebuild(made[0].path, tmp_path / "clash.citypack", fix_checksums=True,
+                    add=[("scenario/answers-city.yaml/x.json", b"{}")])
+    _refused(pack, "scenario/answers-city.yaml/x.json", "cannot be extracted")

@@ -80,7 +80,7 @@ class Source:
                     report.verdict, report.privacy_score, report.usefulness_score,
                     tuple({"rule": f.rule, "severity": f.severity, "title": f.title, "citation": f.citation,
                            "message": f.message} for f in report.findings),
-                    int(m["records"]), int(m["reidentified_by_linkage"]))
+                    int(m.records), int(m.reidentified_by_linkage))
             except ShareError as err:
                 self._scores[cache_key] = err
         found = self._scores[cache_key]

@@ -175,8 +175,11 @@ def verify_into(pack: Path, staging: Path) -> VerifiedPack:
         for name, entry in manifest.files.items():
             info = members[name]
             target = staging.joinpath(*PurePosixPath(name).parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            digest, size, _ = _read_member(pack, zf, info, target, entry["size"], CHANGED)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                digest, size, _ = _read_member(pack, zf, info, target, entry["size"], CHANGED)
+            except OSError as err:  # disk full, or a file and a folder of the same name
+                raise _refuse(pack, f"cannot be extracted: {err.strerror or err}", member=name) from None
             if digest != entry["sha256"] or size != entry["size"]:
                 raise _refuse(pack, CHANGED, "copy the pack again from the facilitator", member=name)
     settings = PackSettings.from_dict(_json(pack, staging, SETTINGS), f"{pack}: {SETTINGS}")
