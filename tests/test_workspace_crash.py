@@ -74,7 +74,7 @@ def _check(path: Path, seed: int, acked: Acked) -> None:
             last = edit_of(saved.share_json)
             assert last >= acked.share  # the child may have committed one more than it managed to print
             assert saved.share_json == share_state(seed, last)
-            first = max(0, last - UNDO_DEPTH + 1)
+            first = max(1, last - UNDO_DEPTH + 1)
             assert saved.undo == [share_state(seed, j) for j in range(first, last + 1)]
             assert saved.undo_index == last - first
         attempts = {a.number: a for a in ws.attempts(KEY, EXERCISE)}
@@ -84,6 +84,7 @@ def _check(path: Path, seed: int, acked: Acked) -> None:
             assert attempts[number].report["privacy_score"] == edit % 101
         recent = {int(Path(r.location).stem) for r in ws.recent(limit=1000)}
         assert set(sorted(acked.recent)[-RECENT_KEEP:]) <= recent  # only the newest RECENT_KEEP are kept
+    assert not [p for p in path.parent.iterdir() if ".backup-" in p.name]  # a crash is not a damaged file
 
 
 def test_sigkill_at_random_moments_loses_no_acknowledged_edit(tmp_path):

@@ -324,6 +324,40 @@ def test_a_rollback_journal_lock_is_refused_too(tmp_path):
         holder.close()
 
 
+def test_set_aside_moves_a_refused_file_and_its_wal_so_a_fresh_workspace_starts(tmp_path):
+    path = tmp_path / "workspace.db"
+    garbage = random.Random(5).randbytes(4096)
+    path.write_bytes(garbage)
+    wal = tmp_path / "workspace.db-wal"
+    wal.write_bytes(b"stale write-ahead log")
+    with pytest.raises(WorkspaceError):
+        Workspace.open(path)
+    assert wal.read_bytes() == b"stale write-ahead log"  # looking at it did not delete its -wal
+    (backup,) = _backups(path)
+    assert backup.with_name(backup.name + "-wal").read_bytes() == b"stale write-ahead log"
+    kept = store.set_aside(path)
+    assert kept.read_bytes() == garbage and not path.exists() and not wal.exists()
+    assert kept.with_name(kept.name + "-wal").read_bytes() == b"stale write-ahead log"
+    with Workspace.open(path) as fresh:
+        assert fresh.recent() == [] and fresh.status(KEY, EX).state == "new"
+    assert len(_backups(path)) == 1  # the backup made when it was refused is still there too
+
+
+def test_set_aside_refuses_while_another_program_holds_the_workspace(tmp_path):
+    path = tmp_path / "workspace.db"
+    with Workspace.open(path) as w:
+        w.save_share(KEY, EX, _share(1))
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(WorkspaceError, match="in use by another program"):
+            store.set_aside(path)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert path.exists()
+
+
 def test_each_refusal_keeps_its_own_backup(tmp_path):
     path = tmp_path / "workspace.db"
     path.write_bytes(b"not a database at all" * 100)

@@ -3,7 +3,7 @@
     python tests/workspace_crash_child.py WORKSPACE.db SEED
 
 Prints "ready N" once open (N = the edit it continues from), then forever one line per committed change:
-"ack share I" (share_json == share_state(SEED, I), undo history = the last states up to I),
+"ack share I" (share_json == share_state(SEED, I), undo history = states max(1, I-29)..I),
 "ack attempt NUMBER I" or "ack recent I". A line is printed only after the save returned.
 """
 
@@ -18,10 +18,10 @@ UNDO_DEPTH = 30
 
 
 def share_state(seed: int, i: int) -> str:
-    """Edit ``i``'s share document: deterministic, from 100 bytes to ~20 KB so commits span many pages."""
+    """Edit ``i``'s share document: deterministic, from 100 bytes to ~12 KB so some span several pages."""
     rng = random.Random(seed * 1_000_003 + i)
-    fields = {f"field_{n}": {"op": rng.choice(["keep", "drop", "generalize"]), "note": "x" * rng.randrange(200)}
-              for n in range(rng.randrange(1, 90))}
+    fields = {f"field_{n}": {"op": rng.choice(["keep", "drop", "generalize"]), "note": "x" * rng.randrange(120)}
+              for n in range(rng.randrange(1, 70))}
     return json.dumps({"format": "city-sandbox/share@1", "exercise": EXERCISE, "edit": i,
                        "tables": [{"table": "t", "fields": fields}]}, sort_keys=True)
 
@@ -38,15 +38,15 @@ def main(path: str, seed: int) -> None:
     i = edit_of(saved.share_json) if saved else 0
     print(f"ready {i}", flush=True)
     rng = random.Random(seed * 7919 + i)
+    undo = [share_state(seed, j) for j in range(max(1, i - UNDO_DEPTH + 2), i + 1)]
     while True:
         i += 1
-        first = max(0, i - UNDO_DEPTH + 1)
-        ws.save_share(KEY, EXERCISE, share_state(seed, i), undo=[share_state(seed, j) for j in range(first, i + 1)],
-                      undo_index=i - first)
+        undo = (undo + [share_state(seed, i)])[-UNDO_DEPTH:]  # an undo stack with a limit
+        ws.save_share(KEY, EXERCISE, undo[-1], undo=undo, undo_index=len(undo) - 1)
         print(f"ack share {i}", flush=True)
         roll = rng.random()
         if roll < 0.15:
-            attempt = ws.add_attempt(KEY, EXERCISE, share_state(seed, i),
+            attempt = ws.add_attempt(KEY, EXERCISE, undo[-1],
                                      {"verdict": "revise", "privacy_score": i % 101, "usefulness_score": 50})
             print(f"ack attempt {attempt.number} {i}", flush=True)
         elif roll < 0.25:

@@ -7,6 +7,7 @@ import re
 
 from sandbox_app.privacy.catalogue import Finding, catalogue, finding, rows_where
 from sandbox_app.privacy.context import ShareContext, identifies, is_sensitive
+from synthetic.categories import HEALTH_CATEGORIES, PHI_CATEGORIES
 
 CATEGORY_WORDS = {
     "mental_health": ("mental",), "substance_use": ("substance",), "financial": ("financial", "income"),
@@ -92,8 +93,7 @@ def check_minimisation(ctx: ShareContext) -> list[Finding]:
         if grain_satisfies(grain, need) and not grain_satisfies(need, grain):
             finer.append((part, col, need))
     out = []
-    health = {"health", "mental_health", "hiv_status"}  # reported by hipaa_min_necessary
-    sensitive = [(p, c) for p, c in extra if c.category not in health and c.category != "operational"]
+    sensitive = [(p, c) for p, c in extra if c.category not in PHI_CATEGORIES and c.category != "operational"]
     harmless = [(p, c) for p, c in extra if c.category == "operational"]
     for pairs, severity in ((sensitive, "major"), (harmless, "minor")):
         if pairs:
@@ -128,7 +128,7 @@ def _coarsen_hint(name: str, need: str) -> str:
 
 def check_health(ctx: ShareContext) -> list[Finding]:
     needs = ctx.exercise.needs.fields
-    pairs = [(p, c) for p, c in _any_columns(ctx, {"health", "mental_health", "hiv_status"})
+    pairs = [(p, c) for p, c in _any_columns(ctx, PHI_CATEGORIES)
              if not any(s in needs for s in c.sources)]
     if not pairs:
         return []
@@ -168,9 +168,6 @@ def check_safe_harbor(ctx: ShareContext) -> list[Finding]:
         out.append(finding("hipaa_age_90", f"{old} records show an age over 89.", fields=_fields(ages), rows=old,
                            hint="top_code age with max 89 (ages become 90+)"))
     return out
-
-
-HEALTH_CATEGORIES = {"health", "mental_health", "hiv_status", "substance_use"}
 
 
 def check_limited_data_set(ctx: ShareContext) -> list[Finding]:

@@ -13,8 +13,7 @@ from sandbox_app.privacy.linkage import run_linkage
 from sandbox_app.privacy.metrics import classes_below, risk_metrics
 from sandbox_app.privacy.usefulness import grain_satisfies
 from sandbox_app.sharing.aggregate import recoverable_mask
-
-STRICT_L = {"health", "mental_health", "substance_use", "hiv_status", "criminal_history", "juvenile_justice"}
+from synthetic.categories import STRICT_L_CATEGORIES
 
 
 def measure(ctx: ShareContext, between: Callable[[], None] | None = None) -> None:
@@ -112,7 +111,7 @@ def check_k_and_risk(ctx: ShareContext) -> list[Finding]:
                                hint=hint))
         for attr, l_value in m.l_diversity.items():
             category = next(c.category for c in part.columns if c.name == attr)
-            needed = max(ctx.agreement.l_threshold, 3 if category in STRICT_L else 2)
+            needed = max(ctx.agreement.l_threshold, 3 if category in STRICT_L_CATEGORIES else 2)
             if l_value < needed:
                 out.append(finding("l_diversity", f"{table}: some groups share a single {attr} value "
                                    f"(l = {l_value}, needed {needed}), so membership alone reveals it.",

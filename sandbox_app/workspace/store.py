@@ -23,6 +23,7 @@ from pathlib import Path
 
 from sandbox_app.errors import Problem, WorkspaceError
 from sandbox_app.workspace.fingerprint import scenario_sha256
+from sandbox_app.workspace.opening import set_aside  # noqa: F401  (part of this module's API)
 from sandbox_app.workspace.results import plain_json
 
 APPLICATION_ID = 0x43535753  # "CSWS": marks the file as a city-sandbox workspace (PRAGMA application_id)
