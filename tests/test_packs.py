@@ -306,6 +306,9 @@ def test_cli_pack_and_verify(tmp_path, capsys):
     (tmp_path / "junk.citypack").write_bytes(b"PK\x03\x04junk")
     assert main(["pack", "--verify", str(tmp_path / "junk.citypack")]) == 1
     assert "truncated or damaged" in capsys.readouterr().err
+    assert main(["pack", "--verify", str(tmp_path / "junk.citypack"), "--json"]) == 1
+    refused = json.loads(capsys.readouterr().out)
+    assert refused["ok"] is False and "truncated or damaged" in refused["error"]
     assert main(["pack", str(SCENARIO)]) == 2
 
 
