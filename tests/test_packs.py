@@ -207,6 +207,7 @@ def test_file_not_in_the_manifest(made, tmp_path):
     ("C:/Windows/evil.dll", ["absolute path"]),
     ("scenario/../../evil.sh", ["leaves the pack"]),
     ("scenario\\..\\evil.sh", ["backslash"]),
+    ("scenario/./answers-city.yaml", ["'.' or '//'"]),
 ])
 def test_paths_outside_the_pack(made, tmp_path, name, words):
     pack = _rebuild(made[0].path, tmp_path / "escape.citypack", add=[(name, b"#!/bin/sh\n")])

@@ -74,13 +74,15 @@ def _open_zip(pack: Path) -> zipfile.ZipFile:
 
 
 def _check_name(pack: Path, name: str) -> None:
-    parts = PurePosixPath(name).parts
+    parts = name.rstrip("/").split("/")   # raw parts: PurePosixPath would quietly drop "." and "//"
     if name.startswith(("/", "\\")) or _DRIVE.match(name):
         raise _refuse(pack, "an absolute path is not allowed in a pack", member=name)
     if "\\" in name or "\x00" in name:
         raise _refuse(pack, "a path with a backslash or NUL is not allowed in a pack", member=name)
-    if ".." in parts or "." in parts or "//" in name.rstrip("/"):
+    if ".." in parts:
         raise _refuse(pack, "a path that leaves the pack ('..') is not allowed", member=name)
+    if "." in parts or "" in parts:
+        raise _refuse(pack, "a path with '.' or '//' in it is not allowed in a pack", member=name)
 
 
 def check_members(pack: Path, zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
