@@ -76,9 +76,11 @@ def _minutes(text: str) -> int:
     return value
 
 
-def add_pack_commands(sub) -> None:
-    from sandbox_app.packs.manifest import SHOW_MODEL_ANSWER
+# As sandbox_app.packs.manifest.SHOW_MODEL_ANSWER, written out so `--help` imports nothing heavy (tested).
+SHOW_MODEL_ANSWER = ("never", "after_approve", "always")
 
+
+def add_pack_commands(sub) -> None:
     p = sub.add_parser("pack", help="write a scenario pack (.citypack) for trainees, or --verify one",
                        description="Write a scenario pack for trainees, or check one without installing it. "
                        "The grading key is written beside the pack (FILE.citypack.key) and is never inside it.",

@@ -291,6 +291,13 @@ def test_another_pack_claiming_an_installed_id_is_refused(made, tmp_path):
     assert open_pack(written.path).settings.show_model_answer == "never"
 
 
+def test_cli_offers_exactly_the_settings_packs_know():
+    from sandbox_app.cli_packs import SHOW_MODEL_ANSWER as CHOICES
+    from sandbox_app.packs.manifest import SHOW_MODEL_ANSWER
+
+    assert CHOICES == SHOW_MODEL_ANSWER
+
+
 def test_cli_pack_and_verify(tmp_path, capsys):
     out = tmp_path / "ws.citypack"
     assert main(["pack", str(SCENARIO), "--out", str(out), "--show-model-answer", "always",
