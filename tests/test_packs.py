@@ -15,6 +15,7 @@ from sandbox_app.cli import main
 from sandbox_app.errors import PackError
 from sandbox_app.packs import (
     PackSettings,
+    installed_packs,
     load_grading_key,
     open_pack,
     packs_dir,
@@ -114,6 +115,7 @@ def test_round_trip_gives_identical_scenario_database_and_settings(made):
     assert installed.result_key == key.result_key == derive_result_key(key.secret, written.pack_id)
     assert open_pack(written.path).folder == installed.folder  # opening it again reuses the installed copy
     assert [p.name for p in packs_dir().iterdir()] == [written.pack_id]
+    assert [p.pack_id for p in installed_packs()] == [written.pack_id]
 
 
 def test_the_grading_key_is_never_inside_the_pack(made):
