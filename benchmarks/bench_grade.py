@@ -135,7 +135,7 @@ def grade_naive(files: list[Path], pack) -> tuple[float, list[str]]:
 
 
 def main(argv=None) -> int:
-    from sandbox_app.grading.parallel import default_workers
+    from sandbox_app.grading.parallel import PARALLEL_MIN, default_workers
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=2000, help="result files to grade (default 2000)")
@@ -178,7 +178,8 @@ def main(argv=None) -> int:
         print(f"grade: {fast_s:.2f} s for {args.files:,} files ({args.files / fast_s:,.0f} files/s), "
               f"text table and HTML debrief included; target < 60 s: {'met' if fast_s < 60 else 'NOT met'}")
         if serial_s is not None:
-            print(f"grade on one process: {serial_s:.2f} s ({figures['workers']} workers above)")
+            print(f"grade on one process: {serial_s:.2f} s (above: up to {figures['workers']} workers, used from "
+                  f"{PARALLEL_MIN} distinct shares)")
         print(f"naive (load scenario + open city + score, per file): {naive_per_file * 1000:.0f} ms/file over "
               f"{len(sample)} files -> {naive_per_file * args.files:.0f} s projected; grade is "
               f"{figures['speedup']}x faster")
