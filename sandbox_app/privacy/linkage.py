@@ -107,14 +107,21 @@ def _reference_key(ref: pd.DataFrame, semantic: str, grain: str, params: dict, z
     return None
 
 
+# The voter-roll column each linkable semantic is read from (only that column is read).
+_REFERENCE_COLUMN = {"birth_date": "birth_date", "age": "birth_date", "full_name": "full_name",
+                     "first_name": "full_name", "last_name": "full_name", "address": "address", "sex": "sex",
+                     "zip": "zip"}
+
+
 def _reference_codes(db, ref_table: str, semantic: str, grain: str, reference_date):
     """The voter roll's keys for one column and grain, as integer codes (NaN: no value) and their values.
 
     Cached on the database: the live risk meter re-runs the attack on every edit, the roll never changes.
     """
     def compute():
-        ref = db.read_table(ref_table)
-        keys = _reference_key(ref, semantic, grain, {}, db.neighbourhood_of_zip(), reference_date)
+        ref = db.read_table(ref_table, [_REFERENCE_COLUMN[semantic]])
+        zip_to_nb = db.neighbourhood_of_zip() if (semantic, grain) == ("zip", "neighbourhood") else {}
+        keys = _reference_key(ref, semantic, grain, {}, zip_to_nb, reference_date)
         if keys is None:
             return None
         codes, uniques = pd.factorize(keys, use_na_sentinel=True)
@@ -122,6 +129,13 @@ def _reference_codes(db, ref_table: str, semantic: str, grain: str, reference_da
         codes[codes < 0] = np.nan
         return codes, pd.Index(uniques)
     return db.memo(("linkage-reference", ref_table, semantic, grain), compute)
+
+
+def _links(col) -> bool:
+    """Can this output column be matched against the voter roll?"""
+    if col.semantic not in LINKABLE_SEMANTICS or col.grain in CODE_GRAINS or col.grain == "masked":
+        return False
+    return col.semantic != "birth_date" or col.grain in ("exact", *DATE_GRAINS)
 
 
 def run_linkage(db, part, reference_date) -> LinkageResult | None:
@@ -132,11 +146,10 @@ def run_linkage(db, part, reference_date) -> LinkageResult | None:
     left: dict[str, np.ndarray] = {}
     right: dict[str, np.ndarray] = {}
     names = []
-    for col in part.columns:
-        if col.semantic not in LINKABLE_SEMANTICS or col.grain in CODE_GRAINS or col.grain == "masked":
-            continue
-        if col.semantic == "birth_date" and col.grain not in ("exact", *DATE_GRAINS):
-            continue
+    linkable = [col for col in part.columns if _links(col)]
+    # The roll's columns the attack uses, read in one query (then cached): one read per column costs more.
+    db.read_table(ref_table, sorted({_REFERENCE_COLUMN[c.semantic] for c in linkable}))
+    for col in linkable:
         reference = _reference_codes(db, ref_table, col.semantic, col.grain, reference_date)
         if reference is None:
             continue
@@ -157,7 +170,7 @@ def run_linkage(db, part, reference_date) -> LinkageResult | None:
     on = list(left)
     left["_resident_id"] = part.truth
     right["_resident_id"] = db.memo(("linkage-reference-truth", ref_table), lambda: db.truth(ref_table).reindex(
-        db.read_table(ref_table)["_row_id"]).to_numpy())
+        db.read_table(ref_table, [])["_row_id"]).to_numpy())
     result = linkage_attack(pd.DataFrame(left), pd.DataFrame(right), on, positions_shown=ROW_POSITIONS_SHOWN)
     result.on = names
     return result

@@ -292,11 +292,29 @@ def _most_sensitive(categories: list[str]) -> str:
     return max(categories, key=lambda c: _LEVELS.get(CATEGORIES.get(c, "internal"), 1))
 
 
+def _columns_read(db: CityDatabase, share_table: TableShare, columns: list[str]) -> list[str]:
+    """The table's columns a share table reads: its filter's, its fields' (a derived field's expression's), and
+    the other coordinate of a coordinate generalised to a neighbourhood."""
+    wanted: set[str] = set()
+    if share_table.where is not None:
+        wanted |= parse(share_table.where, columns).columns
+    for name, op in share_table.fields.items():
+        if op.op == "derive":
+            wanted |= parse(op.expr, columns).columns
+        elif op.op != "drop":
+            wanted.add(name)
+            partner = _PARTNER.get(str(_column_info(db, share_table.table, name).get("semantic")))
+            if partner is not None and op.op == "generalize" and op.to == "neighbourhood":
+                wanted |= {c for c in columns
+                           if _column_info(db, share_table.table, c).get("semantic") == partner}
+    return [c for c in columns if c in wanted]
+
+
 def _apply_table(db: CityDatabase, share_table: TableShare, at: str, department: str, file: str,
                  problems: list[Problem]) -> TablePart | None:
     table = share_table.table
-    frame = db.read_table(table)
     columns = db.columns(table)
+    frame = db.read_table(table, _columns_read(db, share_table, columns))
     positions = None
     if share_table.where is not None:
         expression = parse(share_table.where, columns)
