@@ -46,6 +46,8 @@ class Finding:
     hint: str = ""
     clause: str | None = None
     examples: list = field(default_factory=list)
+    fix: list[dict] = field(default_factory=list)  # share edits (docs/share-format.md) that remove the finding
+    evidence: dict = field(default_factory=dict)  # the figures behind it (k, prosecutor risk, thresholds…)
 
     @property
     def citation(self) -> str:
@@ -58,7 +60,7 @@ class Finding:
     def to_dict(self) -> dict:
         return {"rule": self.rule, "severity": self.severity, "title": self.title, "message": self.message,
                 "citation": self.citation, "clause": self.clause, "fields": self.fields, "rows": int(self.rows),
-                "hint": self.hint, "examples": self.examples}
+                "hint": self.hint, "fix": self.fix, "evidence": self.evidence, "examples": self.examples}
 
 
 def finding(rule_id: str, message: str, *, severity: str | None = None, **kw) -> Finding:

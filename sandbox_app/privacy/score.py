@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sandbox_app.errors import Problem, ShareError
-from sandbox_app.privacy import checks, disclosure
+from sandbox_app.privacy import checks, disclosure, targeting
 from sandbox_app.privacy.catalogue import PENALTY, SEVERITIES, Finding
 from sandbox_app.privacy.context import ShareContext
 from sandbox_app.privacy.usefulness import Usefulness, assess_usefulness
@@ -19,7 +19,7 @@ RULE_CHECKS = [
     checks.check_safe_harbor, checks.check_limited_data_set, checks.check_substance_use, checks.check_education, checks.check_justice,
     checks.check_benefits_tax, checks.check_housing_dv, checks.check_local_law, checks.check_retention,
     checks.check_hash, checks.check_free_text, disclosure.check_small_cells, disclosure.check_k_and_risk,
-    disclosure.check_linkage,
+    disclosure.check_linkage, targeting.check_targeted_filter,
 ]
 
 

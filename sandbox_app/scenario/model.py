@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
@@ -18,6 +18,8 @@ Release = Literal["internal", "agreement", "public"]
 class Clause(Strict):
     id: str = Field(min_length=1, description="Clause number as the agreement prints it, e.g. '4.2'")
     text: str = Field(min_length=1)
+    covers: list[str] = Field(default_factory=list, description="Categories and rule ids the clause governs "
+                              "(findings about them cite it), e.g. [mental_health, small_cells]")
 
 
 class Agreement(Strict):
@@ -101,6 +103,9 @@ class Scenario(CitySpec):
     description: str = ""
     agreements: list[Agreement] = Field(default_factory=list)
     exercises: list[Exercise] = Field(default_factory=list)
+    zip3_populations: dict[Annotated[str, Field(pattern=r"^\d{3}$")], Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict, description="Real population of each ZIP3 area (as the Census publishes it, "
+        "quote the keys: \"441\": 35000); hipaa_zip3 uses it instead of counting synthetic residents")
     _source: Path | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")

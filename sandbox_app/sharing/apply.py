@@ -35,16 +35,36 @@ _PARTNER = {"lat": "lon", "lon": "lat"}
 
 @dataclass
 class OutputColumn:
-    """One column of an extract and where it comes from (for rules, risk and usefulness)."""
+    """One column of an extract and where it comes from (for rules, risk and usefulness).
+
+    A derived column (or a row filter, op "filter") carries *every* category and meaning of the columns it
+    reads: `categories` and `semantics` list them all; `category` is the most sensitive one.
+    """
 
     name: str
     table: str
     op: str
     params: dict
-    sources: list[str]  # original columns; for derive, the columns its expression reads
+    sources: list[str]  # original columns; for derive and filter, the columns the expression reads
     category: str  # for derive, the most sensitive category among its sources
-    semantic: str  # the source column's; "derived" for derive
+    semantic: str  # the source column's; "derived" for derive, "filter" for a row filter
     grain: str  # exact, year, quarter, month, band10, zip3, neighbourhood, grid, flag, derived, pseudonym, …
+    categories: tuple[str, ...] = ()  # every source's category (most sensitive first)
+    semantics: tuple[str, ...] = ()  # every source's semantic (birth_date, ssn, zip, resident_attribute:x …)
+    singles_out: bool = False  # measured by the privacy engine: a one-to-one re-encoding of an identifier
+
+    def __post_init__(self) -> None:
+        if not self.categories:
+            self.categories = (self.category,) if self.category else ()
+        if not self.semantics:
+            self.semantics = (self.semantic,) if self.semantic else ()
+
+    def has_category(self, *categories: str) -> bool:
+        return any(c in self.categories for c in categories)
+
+    def reads(self, *semantics: str) -> bool:
+        """Does the column (or any column it is computed from) carry one of these meanings?"""
+        return any(s in self.semantics for s in semantics)
 
 
 @dataclass
@@ -57,6 +77,7 @@ class TablePart:
     row_ids: np.ndarray  # SQLite rowid per row
     columns: list[OutputColumn]
     rows_before_filter: int
+    filter: OutputColumn | None = None  # the row filter: membership discloses what it reads
 
 
 @dataclass
@@ -291,6 +312,22 @@ def _most_sensitive(categories: list[str]) -> str:
     return max(categories, key=lambda c: _LEVELS.get(CATEGORIES.get(c, "internal"), 1))
 
 
+def _by_sensitivity(categories: list[str]) -> tuple[str, ...]:
+    """Distinct categories, most sensitive first (ties in the order given)."""
+    distinct = list(dict.fromkeys(categories))
+    return tuple(sorted(distinct, key=lambda c: -_LEVELS.get(CATEGORIES.get(c, "internal"), 1)))
+
+
+def _computed_column(db: CityDatabase, table: str, name: str, op: str, params: dict, sources: list[str],
+                     grain: str) -> OutputColumn:
+    """A column computed from `sources` (derive, or a row filter): it carries all their categories and meanings."""
+    infos = [_column_info(db, table, c) for c in sources]
+    categories = _by_sensitivity([str(i.get("category") or "internal") for i in infos])
+    semantics = tuple(dict.fromkeys(str(i.get("semantic") or "") for i in infos))
+    return OutputColumn(name, table, op, params, sources, _most_sensitive(list(categories)),
+                        "derived" if op == "derive" else "filter", grain, categories, semantics)
+
+
 def _apply_table(db: CityDatabase, share_table: TableShare, at: str, department: str, file: str,
                  problems: list[Problem]) -> TablePart | None:
     table = share_table.table
@@ -305,6 +342,10 @@ def _apply_table(db: CityDatabase, share_table: TableShare, at: str, department:
             problems.append(_expression_problem(file, f"{at}.where", err))
             return None
         positions = np.flatnonzero(mask)
+        row_filter = _computed_column(db, table, f"where: {expression.text}", "filter", {"expr": expression.text},
+                                      [c for c in columns if c in expression.columns], "flag")
+    else:
+        row_filter = None
     data: dict[str, pd.Series] = {}
     outputs: list[OutputColumn] = []
     for name, op in share_table.fields.items():
@@ -319,10 +360,8 @@ def _apply_table(db: CityDatabase, share_table: TableShare, at: str, department:
                 problems.append(_expression_problem(file, f"{at}.fields.{name}.expr", err))
                 continue
             sources = [c for c in columns if c in expression.columns]
-            infos = [_column_info(db, table, c) for c in sources]
-            category = _most_sensitive([str(i.get("category") or "internal") for i in infos])
-            outputs.append(OutputColumn(name, table, op.op, op.params(), sources, category, "derived",
-                                        tf.grain("derive", {}, tf.is_flag(values))))
+            outputs.append(_computed_column(db, table, name, op.op, op.params(), sources,
+                                            tf.grain("derive", {}, tf.is_flag(values))))
         else:
             values = _field_values(db, frame, table, name, op, department, positions)
             info = _column_info(db, table, name)
@@ -335,7 +374,7 @@ def _apply_table(db: CityDatabase, share_table: TableShare, at: str, department:
         row_ids, truth = row_ids[positions], truth[positions]
     count = len(row_ids)
     out = pd.DataFrame(data) if data else pd.DataFrame(index=pd.RangeIndex(count))
-    return TablePart(table, out, truth, row_ids, outputs, len(frame))
+    return TablePart(table, out, truth, row_ids, outputs, len(frame), row_filter)
 
 
 def _truth_by_position(db: CityDatabase, table: str, row_ids: np.ndarray) -> np.ndarray:
