@@ -166,7 +166,7 @@ def child_score(db_path: str, scenario: str, runs: int, breakdown_runs: int) -> 
     return {"extract_rows": len(part.frame), "table_rows": part.rows_before_filter, "cold_s": cold,
             "median_s": median, "p95_s": p95, "runs": runs, "verdict": report.verdict,
             "privacy_score": report.privacy_score, "usefulness_score": report.usefulness_score,
-            "rules_fired": sorted({f.rule for f in report.findings}), "metrics": report.metrics,
+            "rules_fired": sorted({f.rule for f in report.findings}), "metrics": report.metrics.to_dict(),
             "reference_rows": len(db.read_table(db.reference_table(), ["sex"])),
             "breakdown": breakdown, "rss_after_import_mb": base, "peak_rss_mb": _peak_rss_mb()}
 

@@ -139,23 +139,13 @@ def cmd_schema(args) -> int:
 
 
 def cmd_gui(args) -> int:
-    """Until the trainee window lands: generate the default city (cached) and say where it is."""
-    from sandbox_app.cache import cached_database
+    """Open the desktop app: the start screen, or straight into SCENARIO (a built-in name, file or pack)."""
+    import time
 
-    scenario = load_scenario(args.scenario)
-    path = cached_database(scenario, state=TextProgress(f"preparing {scenario.name}"))
-    print(f"{scenario.title}")
-    print(f"City database ready: {path}")
-    print("Explore it with any SQLite tool (start with the _data_dictionary table), or try:")
-    print("  city-sandbox list")
-    exercise = next((e for e in scenario.exercises if isinstance(e.model_answer, str)), None)
-    if exercise is not None:
-        from sandbox_app.cli_engine import answer_path
+    started = time.perf_counter()
+    from sandbox_app.ui.app import run_gui
 
-        for ref in [*(b.share for b in exercise.bad_answers[:1] if isinstance(b.share, str)), exercise.model_answer]:
-            print(f"  city-sandbox score {scenario.name} {exercise.id} {answer_path(scenario, ref)}")
-    print(f"  city-sandbox check {scenario.name}")
-    return 0
+    return run_gui(args.scenario, started=started)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -166,9 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"city-sandbox {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("gui", help="prepare a scenario's city and show what to try (the default command; "
-                                   "the trainee window comes in a later release)")
-    p.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO, help="built-in scenario name or file")
+    p = sub.add_parser("gui", help="open the desktop app (the default command): the start screen, or straight "
+                                   "into a scenario")
+    p.add_argument("scenario", nargs="?", default=None, help="built-in scenario name, scenario file or .citypack "
+                                                             "to open at once (default: the start screen)")
     p.set_defaults(func=cmd_gui)
 
     p = sub.add_parser("list", help="list the built-in scenarios and their exercises")

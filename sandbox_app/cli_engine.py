@@ -30,13 +30,16 @@ def _database(scenario: Scenario, db_path: str | None):
 def _print_report(report) -> None:
     print(f"Verdict: {report.verdict.upper()}   privacy {report.privacy_score}/100   "
           f"usefulness {report.usefulness_score}/100")
+    share = report.extract.share if report.extract is not None else None
+    if share is not None and share.decision != "share":
+        print(f"Decision: {share.decision.replace('_', ' ')} - {share.reason}")
     m = report.metrics
-    k = m["k_anonymity"]
+    k = m.k_anonymity
     if k is None:
-        k = "n/a (the share names people)" if m.get("identified_tables") else "n/a"
+        k = "n/a (the share names people)" if m.identified_tables else "n/a"
     aggregated = report.extract is not None and report.extract.aggregate is not None
-    print(f"{'Cells' if aggregated else 'Records'} {m['records']:,} · k-anonymity {k} · unique {m['unique_records']:,} · prosecutor risk "
-          f"{m['prosecutor_risk_max']:.2f} · re-identified by linkage {m['reidentified_by_linkage']:,}")
+    print(f"{'Cells' if aggregated else 'Records'} {m.records:,} · k-anonymity {k} · unique {m.unique_records:,} · prosecutor risk "
+          f"{m.prosecutor_risk_max:.2f} · re-identified by linkage {m.reidentified_by_linkage:,}")
     u = report.usefulness
     if u is not None:
         fields = ", ".join(f"{name} {state}" for name, state in u.fields.items()) or "none named"

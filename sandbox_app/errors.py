@@ -49,3 +49,11 @@ class ShareError(SandboxError):
 
 class DatabaseError(SandboxError):
     """A database that is missing, corrupt, locked or not a generated city."""
+
+
+class WorkspaceError(SandboxError):
+    """A workspace database that cannot be opened safely (corrupt, locked, newer); a backup was kept."""
+
+
+class ResultError(SandboxError):
+    """A result file that cannot be read or written: bad JSON, wrong format, missing fields, too big."""

@@ -12,7 +12,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 @pytest.fixture(autouse=True)
 def isolated_sandbox_home(tmp_path_factory, monkeypatch) -> Path:
-    """Point CITY_SANDBOX_HOME (generated-city cache) at a fresh temporary folder for every test."""
+    """Point CITY_SANDBOX_HOME (city cache) and CITY_SANDBOX_DATA (workspace) at a fresh folder per test."""
     home = tmp_path_factory.mktemp("city-sandbox-home")
     monkeypatch.setenv("CITY_SANDBOX_HOME", str(home))
+    monkeypatch.setenv("CITY_SANDBOX_DATA", str(home / "data"))  # the workspace database (never the user's)
     return home

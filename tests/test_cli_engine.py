@@ -36,8 +36,10 @@ def test_score_json_has_the_documented_shape(db, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["verdict"] == "approve"
     assert isinstance(data["privacy_score"], int) and isinstance(data["usefulness_score"], int)
-    assert {"records", "k_anonymity", "l_diversity", "unique_records", "prosecutor_risk_max",
-            "reidentified_by_linkage"} <= set(data["metrics"])
+    assert data["format"] == "city-sandbox/report@1"
+    assert {"records", "k_anonymity", "l_diversity", "unique_records", "records_below_k", "prosecutor_risk_max",
+            "reidentified_by_linkage", "identified_tables", "small_cells", "quasi_identifiers",
+            "sensitive_attributes", "k_threshold", "risk_threshold", "min_cell_size"} == set(data["metrics"])
     assert data["findings"] == []
 
 

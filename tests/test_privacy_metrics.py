@@ -159,6 +159,8 @@ def test_empty_frame(sweeney):
         "l_diversity": {},
         "journalist_risk_max": None,
         "smallest_classes": [],
+        "k_threshold": None,
+        "records_below_k": 0,
     }
     assert k_anonymity(empty, QIS) is None
     assert l_diversity(empty, QIS, "diagnosis") is None
@@ -279,6 +281,7 @@ def test_linkage_attack_by_hand(shared_rows, voter_roll):
         "false_matches": 1,  # 11
         "resident_ids": [100],
         "example_rows": [10, 14],
+        "row_positions": [],
     }
 
 
@@ -303,6 +306,7 @@ def test_linkage_attack_without_columns_links_nothing(shared_rows, voter_roll):
         "false_matches": 0,
         "resident_ids": [],
         "example_rows": [],
+        "row_positions": [],
     }
 
 
@@ -345,7 +349,7 @@ def _naive_classes(df, qis):
     return classes  # dicts keep first-appearance order
 
 
-def _naive_metrics(df, qis, sensitive, population, threshold):
+def _naive_metrics(df, qis, sensitive, population, threshold, k_threshold):
     classes = _naive_classes(df, qis)
     sizes = [len(rows) for rows in classes.values()]
     n = len(df)
@@ -370,6 +374,8 @@ def _naive_metrics(df, qis, sensitive, population, threshold):
         else {},
         "journalist_risk_max": 1 / min(max(pop.get(k, 0), len(r)) for k, r in classes.items()) if n else 0.0,
         "smallest_classes": [{**dict(zip(qis, key, strict=True)), "size": len(rows)} for key, rows in ranked],
+        "k_threshold": k_threshold,
+        "records_below_k": sum(s for s in sizes if s < k_threshold),
     }
 
 
@@ -390,7 +396,7 @@ def _naive_linkage(extract, reference, on):
         if len(found) == 1:
             unique += 1
             if found[0] == extract["_resident_id"].iloc[pos]:
-                hits.append((extract.index[pos], found[0]))
+                hits.append((pos, found[0]))
     return {
         "attempted": attempted,
         "matched_uniquely": unique,
@@ -398,7 +404,8 @@ def _naive_linkage(extract, reference, on):
         "false_matches": unique - len(hits),
         "resident_ids": sorted({r for _, r in hits}),
         "reidentified_residents": len({r for _, r in hits}),
-        "example_rows": [i for i, _ in hits][:10],
+        "example_rows": [extract.index[p] for p, _ in hits][:10],
+        "row_positions": [p for p, _ in hits][:3],
     }
 
 
@@ -433,8 +440,10 @@ def test_risk_metrics_agree_with_naive_implementation(monkeypatch, key_limit):
         else:
             population = pd.DataFrame({"size": [len(people)]})
         threshold = rng.choice([0.09, 0.2, 0.5])
-        got = risk_metrics(df, qis, sensitive, population_class_sizes=population, risk_threshold=threshold)
-        want = _naive_metrics(df, qis, sensitive, population, threshold)
+        k_threshold = rng.randint(1, 4)
+        got = risk_metrics(df, qis, sensitive, population_class_sizes=population, risk_threshold=threshold,
+                           k_threshold=k_threshold)
+        want = _naive_metrics(df, qis, sensitive, population, threshold, k_threshold)
         got = got.to_dict()
         assert {k: got[k] for k in want} == metrics._jsonable(want)
         naive_classes = _naive_classes(df, qis).values()
@@ -457,5 +466,5 @@ def test_linkage_attack_agrees_with_naive_implementation(monkeypatch, key_limit,
         reference = _random_frame(rng, rng.randint(0, 40))
         extract = _random_frame(rng, rng.randint(0, 20))
         on = rng.sample(["zip3", "age", "sex", "year"], rng.randint(0, 4))
-        got = linkage_attack(extract, reference, on).to_dict()
+        got = linkage_attack(extract, reference, on, positions_shown=3).to_dict()
         assert got == {"on": on, **_naive_linkage(extract, reference, on)}

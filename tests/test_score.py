@@ -60,7 +60,7 @@ def test_linkage_attack_counts_exactly_the_residents_a_naive_join_re_identifies(
     joined = left.merge(unique, on=["b", "s", "z"])
     expected = joined.loc[joined.truth == joined.rtruth, "truth"].nunique()
     assert expected > 0
-    assert report.metrics["reidentified_by_linkage"] == expected
+    assert report.metrics.reidentified_by_linkage == expected
 
 
 def test_generalising_birth_date_and_zip_stops_most_re_identification(db):
@@ -69,8 +69,8 @@ def test_generalising_birth_date_and_zip_stops_most_re_identification(db):
     coarse = score_share(db, SCENARIO, "welfare-checks", share(
         {"birth_date": {"op": "generalize", "to": "year"}, "sex": {"op": "keep"},
          "zip": {"op": "generalize", "to": "zip3"}}))
-    assert coarse.metrics["reidentified_by_linkage"] < exact.metrics["reidentified_by_linkage"] / 5
-    assert coarse.metrics["k_anonymity"] >= exact.metrics["k_anonymity"]
+    assert coarse.metrics.reidentified_by_linkage < exact.metrics.reidentified_by_linkage / 5
+    assert coarse.metrics.k_anonymity >= exact.metrics.k_anonymity
 
 
 def test_k_anonymity_finding_names_the_field_to_generalise_with_the_k_it_gives(db):
@@ -79,7 +79,7 @@ def test_k_anonymity_finding_names_the_field_to_generalise_with_the_k_it_gives(d
     k_finding = next(f for f in report.findings if f.rule == "k_anonymity")
     assert k_finding.severity == "major"  # the storm MOU is an internal release
     assert k_finding.hint.startswith(("generalize birth_date", "drop birth_date"))  # the field that splits most
-    assert f"k rises from {report.metrics['k_anonymity']} to" in k_finding.hint
+    assert f"k rises from {report.metrics.k_anonymity} to" in k_finding.hint
     assert "(meets the 5 needed)" in k_finding.hint
 
 
@@ -187,7 +187,7 @@ def test_report_lists_who_the_linkage_attack_re_identified(db):
         {"birth_date": {"op": "keep"}, "sex": {"op": "keep"}, "zip": {"op": "keep"}}))
     linkage = report.to_dict()["linkage"][HEALTH]
     assert len(linkage["resident_ids"]) == linkage["reidentified_residents"] == \
-        report.metrics["reidentified_by_linkage"]
+        report.metrics.reidentified_by_linkage
     residents = set(db.residents()["resident_id"])
     assert set(linkage["resident_ids"]) <= residents
 

@@ -10,6 +10,7 @@ from ruamel.yaml import YAML
 
 SEVERITIES = ("blocker", "major", "minor")
 PENALTY = {"blocker": 40, "major": 15, "minor": 5}
+ROW_POSITIONS_SHOWN = 1000  # a finding lists at most this many rows behind it, per table
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ class Finding:
     hint: str = ""
     clause: str | None = None
     examples: list = field(default_factory=list)
+    # table -> positions (0-based, into that table's extract part frame) of the rows behind the finding,
+    # the first ROW_POSITIONS_SHOWN; empty where a rule is not about particular rows
+    row_positions: dict[str, list[int]] = field(default_factory=dict)
     fix: list[dict] = field(default_factory=list)  # share edits (docs/share-format.md) that remove the finding
     evidence: dict = field(default_factory=dict)  # the figures behind it (k, prosecutor risk, thresholds…)
 
@@ -60,7 +64,15 @@ class Finding:
     def to_dict(self) -> dict:
         return {"rule": self.rule, "severity": self.severity, "title": self.title, "message": self.message,
                 "citation": self.citation, "clause": self.clause, "fields": self.fields, "rows": int(self.rows),
-                "hint": self.hint, "fix": self.fix, "evidence": self.evidence, "examples": self.examples}
+                "hint": self.hint, "fix": self.fix, "evidence": self.evidence, "examples": self.examples,
+                "row_positions": self.row_positions}
+
+
+def rows_where(table: str, mask) -> dict[str, list[int]]:
+    """{table: the first ROW_POSITIONS_SHOWN positions where the boolean `mask` (array-like) is true}."""
+    import numpy as np
+
+    return {table: np.flatnonzero(np.asarray(mask, dtype=bool))[:ROW_POSITIONS_SHOWN].tolist()}
 
 
 def finding(rule_id: str, message: str, *, severity: str | None = None, **kw) -> Finding:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
-from sandbox_app.privacy.catalogue import Finding, finding
+from sandbox_app.privacy.catalogue import Finding, finding, rows_where
 from sandbox_app.privacy.context import ShareContext, identifies, is_quasi, is_sensitive
 from sandbox_app.privacy.fixes import remove_field, set_field
 from sandbox_app.privacy.linkage import run_linkage
-from sandbox_app.privacy.metrics import risk_metrics
+from sandbox_app.privacy.metrics import classes_below, risk_metrics
 from sandbox_app.privacy.usefulness import grain_satisfies
-from sandbox_app.sharing.aggregate import recoverable_cells
+from sandbox_app.sharing.aggregate import recoverable_mask
 from sandbox_app.sharing.database import ROW_ID
 
 STRICT_L = {"health", "mental_health", "substance_use", "hiv_status", "criminal_history", "juvenile_justice"}
@@ -33,30 +35,54 @@ def mark_reencodings(ctx: ShareContext) -> None:
                 col.singles_out = True
 
 
-def measure(ctx: ShareContext) -> None:
-    """Risk metrics and the linkage attack for every row-level table that does not name people outright."""
+def measure(ctx: ShareContext, between: Callable[[], None] | None = None) -> None:
+    """Risk metrics and the linkage attack for every row-level table that does not name people outright.
+
+    `between` runs before each table and before its linkage attack (the caller's cancel check)."""
     mark_reencodings(ctx)
     if not ctx.row_level:
         return
     for part in ctx.parts:
+        if between is not None:
+            between()
         if any(identifies(c) for c in part.columns):
             continue
         qis = [c.name for c in part.columns if is_quasi(c)]
         sensitive = [c.name for c in part.columns if is_sensitive(c)]
-        ctx.metrics[part.table] = risk_metrics(part.frame, qis, sensitive,
-                                               risk_threshold=_risk_threshold(ctx))
+        ctx.metrics[part.table] = risk_metrics(part.frame, qis, sensitive, risk_threshold=risk_threshold(ctx),
+                                               k_threshold=ctx.agreement.k)
+        if between is not None:
+            between()
         result = run_linkage(ctx.db, part, ctx.reference_date())
         if result is not None:
             ctx.linkage[part.table] = result
 
 
-def _risk_threshold(ctx: ShareContext) -> float:
+def risk_threshold(ctx: ShareContext) -> float:
     """The agreement's prosecutor-risk threshold, or by default 1/k of its k (docs/share-format.md)."""
     return ctx.agreement.prosecutor_risk or 1.0 / ctx.agreement.k
 
 
 def _threshold_source(ctx: ShareContext) -> str:
     return "the agreement's" if ctx.agreement.prosecutor_risk else f"1/k, k = {ctx.agreement.k}"
+
+
+def _small_published(ctx: ShareContext) -> tuple[np.ndarray, np.ndarray]:
+    """Masks over an aggregate's cells: published cells counting 1..min_cell_size-1, and suppressed cells that
+    can be recomputed from the published ones."""
+    agg = ctx.extract.aggregate
+    counts = agg.frame["count"]
+    published = ~agg.frame["suppressed"].astype(bool).to_numpy()
+    small = published & ((counts >= 1) & (counts < ctx.agreement.min_cell_size)).fillna(False).to_numpy(bool)
+    return small, recoverable_mask(agg)
+
+
+def small_cell_count(ctx: ShareContext) -> int:
+    """How many cells of an aggregate share are small once published, or recoverable (0 for row level)."""
+    if ctx.extract.aggregate is None:
+        return 0
+    small, recoverable = _small_published(ctx)
+    return int(small.sum() + recoverable.sum())
 
 
 def _flag_measures(ctx: ShareContext) -> list[tuple[str, str]]:
@@ -83,8 +109,9 @@ def check_small_cells(ctx: ShareContext) -> list[Finding]:
         return []
     n = ctx.agreement.min_cell_size
     shown = ~agg.frame["suppressed"].astype(bool)
-    counts = agg.frame.loc[shown, "count"]
-    small = counts[(counts >= 1) & (counts < n)]
+    small_mask, recoverable_cells = _small_published(ctx)
+    small = agg.frame["count"][small_mask]
+    table = ctx.parts[0].table
     out = []
     group_by = list(ctx.share.aggregate.group_by)
     clause = ctx.clause_for("small_cells")
@@ -95,7 +122,8 @@ def check_small_cells(ctx: ShareContext) -> list[Finding]:
                            f"(smallest: {int(small.min())}).", fields=group_by, rows=int(small.sum()),
                            clause=clause, evidence={"min_cell_size": n, "smallest": int(small.min())},
                            hint=f"set min_cell_size to {n}, or group by fewer or coarser fields than "
-                                f"{', '.join(group_by)}", fix=fix_min))
+                                f"{', '.join(group_by)}", fix=fix_min,
+                           row_positions=rows_where(table, agg.rows_in(small_mask))))
     for op, name in _flag_measures(ctx):
         column = agg.frame.loc[shown, f"{op}_{name}"].astype(float)
         hidden_counts = column if op == "sum" else (column * agg.frame.loc[shown, "count"].astype(float)).round()
@@ -110,7 +138,9 @@ def check_small_cells(ctx: ShareContext) -> list[Finding]:
                                rows=int(disguised.sum()), clause=clause,
                                evidence={"min_cell_size": n, "measure": f"{op}_{name}"},
                                hint=f"group by {name} instead of measuring its {op}, with min_cell_size {n}",
-                               fix=[{"edit": "set_aggregate", "aggregate": honest}]))
+                               fix=[{"edit": "set_aggregate", "aggregate": honest}],
+                               row_positions=rows_where(table, agg.rows_in(
+                                   shown.to_numpy() & agg.frame.index.isin(disguised.index)))))
     part = ctx.parts[0]
     selected = _selected_residents(part)
     if part.filter is not None and 0 < selected < n:
@@ -120,12 +150,13 @@ def check_small_cells(ctx: ShareContext) -> list[Finding]:
                            clause=clause, evidence={"selected_residents": selected, "min_cell_size": n},
                            hint="aggregate over a population of at least the minimum cell size",
                            fix=[{"edit": "set_where", "table": part.table, "where": None}]))
-    recoverable = recoverable_cells(agg)
+    recoverable = int(recoverable_cells.sum())
     if recoverable:
         out.append(finding("small_cells", f"{recoverable} suppressed cells can be recomputed from the totals.",
                            severity="major", fields=group_by, rows=recoverable, clause=clause,
                            hint="suppress a second cell in each row and column that has one (complementary "
-                                "suppression)", fix=fix_min))
+                                "suppression)", fix=fix_min,
+                           row_positions=rows_where(table, agg.rows_in(recoverable_cells))))
     return out
 
 
@@ -134,7 +165,7 @@ def check_k_and_risk(ctx: ShareContext) -> list[Finding]:
     finding only when k is met but the agreement's stricter risk threshold is not."""
     out = []
     k_needed = ctx.agreement.k
-    threshold = _risk_threshold(ctx)
+    threshold = risk_threshold(ctx)
     for table, m in ctx.metrics.items():
         part = next(p for p in ctx.parts if p.table == table)
         if m.k_anonymity is None or not m.quasi_identifiers:
@@ -148,12 +179,14 @@ def check_k_and_risk(ctx: ShareContext) -> list[Finding]:
         risk_text = (f"prosecutor risk {m.prosecutor_risk_max:.2f}, threshold {threshold:.2f} "
                      f"({_threshold_source(ctx)}); {m.records_at_risk:,} records above it")
         if short:
+            below = rows_where(table, classes_below(part.frame, m.quasi_identifiers, k_needed).to_numpy())
             severity = "blocker" if ctx.agreement.release == "public" else "major"
             out.append(finding("k_anonymity", f"{table}: {m.unique_records:,} records are unique on "
                                f"{', '.join(m.quasi_identifiers)}; the smallest group has {m.k_anonymity} "
                                f"(needed: {k_needed}); {risk_text}.", severity=severity,
                                fields=m.quasi_identifiers, rows=m.records_at_risk, examples=m.smallest_classes[:3],
-                               hint=hint, fix=fix, evidence=evidence, clause=ctx.clause_for("k_anonymity")))
+                               hint=hint, fix=fix, evidence=evidence, clause=ctx.clause_for("k_anonymity"),
+                               row_positions=below))
         elif risky:
             out.append(finding("reidentification_risk", f"{table}: k = {m.k_anonymity} meets {k_needed}, but "
                                f"{risk_text}.", fields=m.quasi_identifiers, rows=m.records_at_risk,
@@ -211,6 +244,7 @@ def _coarsenings(ctx: ShareContext, part, name: str) -> list[tuple[str, np.ndarr
              "zip3": set_field(part.table, name, {"op": "generalize", "to": "zip3"}),
              "band10": set_field(part.table, name, {"op": "generalize", "to": "band", "width": 10}),
              "band20": set_field(part.table, name, {"op": "generalize", "to": "band", "width": 20})}
+
     if info.get("data_type") == "date" and col.grain in ("exact", "month", "quarter", "year"):
         if col.grain == "exact":
             dates = pd.to_datetime(values, format=info.get("format") or None, errors="coerce")
@@ -294,11 +328,12 @@ def check_linkage(ctx: ShareContext) -> list[Finding]:
                                f"residents ({result.matched_uniquely:,} unique matches of "
                                f"{result.attempted:,} records).", fields=list(result.on),
                                rows=result.reidentified, examples=[int(i) for i in result.example_rows[:5]],
+                               row_positions={table: list(result.row_positions)},
+                               hint="generalize birth dates to year and ZIP to zip3 or neighbourhood, "
+                                    "or drop sex", fix=_linkage_fix(ctx, table, result.on),
                                clause=ctx.clause_for("linkage_attack"),
                                evidence={"attempted": result.attempted, "matched_uniquely": result.matched_uniquely,
-                                         "reidentified_residents": result.reidentified_residents},
-                               hint="generalize birth dates to year and ZIP to zip3 or neighbourhood, "
-                                    "or drop sex", fix=_linkage_fix(ctx, table, result.on)))
+                                         "reidentified_residents": result.reidentified_residents}))
     return out
 
 

@@ -14,7 +14,7 @@ import re
 
 import pandas as pd
 
-from sandbox_app.privacy.catalogue import Finding, finding
+from sandbox_app.privacy.catalogue import Finding, finding, rows_where
 from sandbox_app.privacy.context import ShareContext
 from sandbox_app.privacy.fixes import remove_field
 from synthetic.names import STREET_SUFFIXES
@@ -84,5 +84,6 @@ def check_free_text(ctx: ShareContext) -> list[Finding]:
         out.append(finding("free_text_identifiers", f"{int(rows.sum()):,} {col.name} entries contain "
                            f"{', '.join(what)}.", fields=[col.name], rows=int(rows.sum()),
                            examples=[s[:80] for s in sorted(leaking)[:3]], hint=f"drop {col.name}",
-                           fix=[remove_field(part.table, col.name)]))
+                           fix=[remove_field(part.table, col.name)],
+                           row_positions=rows_where(part.table, rows.to_numpy())))
     return out

@@ -12,6 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from sandbox_app.privacy.catalogue import ROW_POSITIONS_SHOWN
 from sandbox_app.privacy.context import CODE_GRAINS, LINKABLE_SEMANTICS
 from sandbox_app.privacy.metrics import LinkageResult, linkage_attack
 from synthetic.expr import ExpressionError, parse
@@ -246,6 +247,6 @@ def run_linkage(db, part, reference_date) -> LinkageResult | None:
     left["_resident_id"] = part.truth
     right["_resident_id"] = db.memo(("linkage-reference-truth", ref_table), lambda: db.truth(ref_table).reindex(
         db.read_table(ref_table)["_row_id"]).to_numpy())
-    result = linkage_attack(pd.DataFrame(left), pd.DataFrame(right), on)
+    result = linkage_attack(pd.DataFrame(left), pd.DataFrame(right), on, positions_shown=ROW_POSITIONS_SHOWN)
     result.on = names
     return result

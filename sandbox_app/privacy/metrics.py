@@ -58,6 +58,8 @@ class RiskMetrics:
     l_diversity: dict[str, int]
     journalist_risk_max: float | None = None
     smallest_classes: list[dict[str, Any]] = field(default_factory=list)
+    k_threshold: int | None = None
+    records_below_k: int = 0  # records in classes smaller than k_threshold (0 without one)
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(dataclasses.asdict(self))
@@ -75,6 +77,7 @@ class LinkageResult:
     false_matches: int = 0
     resident_ids: list[Any] = field(default_factory=list)
     example_rows: list[Any] = field(default_factory=list)
+    row_positions: list[int] = field(default_factory=list)  # positions of re-identified rows (first few)
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(dataclasses.asdict(self))
@@ -130,10 +133,12 @@ def risk_metrics(
     *,
     population_class_sizes: pd.DataFrame | None = None,
     risk_threshold: float = 0.09,
+    k_threshold: int | None = None,
 ) -> RiskMetrics:
     """Every class-based risk measure of an extract in one pass.
 
-    A record is *at risk* when its prosecutor risk, 1 / (size of its class), exceeds `risk_threshold`.
+    A record is *at risk* when its prosecutor risk, 1 / (size of its class), exceeds `risk_threshold`;
+    `records_below_k` counts the records in classes smaller than `k_threshold` (when given).
     `population_class_sizes` (the QI columns + ``size``, one row per class of the population the extract
     was drawn from) adds journalist risk: 1 / the smallest population class that holds an extract class.
     Population classes match extract classes on equal QI values, nulls included. A population class is
@@ -152,7 +157,7 @@ def risk_metrics(
             records=0, quasi_identifiers=qis, sensitive=sens, classes=0, k_anonymity=None,
             unique_records=0, unique_share=0.0, prosecutor_risk_max=0.0, prosecutor_risk_mean=0.0,
             records_at_risk=0, risk_threshold=risk_threshold, l_diversity={},
-            journalist_risk_max=journalist,
+            journalist_risk_max=journalist, k_threshold=k_threshold,
         )  # fmt: skip
     k = int(sizes.min())
     unique_records = int(np.count_nonzero(sizes == 1))
@@ -178,6 +183,8 @@ def risk_metrics(
         l_diversity={attr: _distinct_per_class(ids, n_classes, df[attr]) for attr in sens},
         journalist_risk_max=journalist,
         smallest_classes=smallest,
+        k_threshold=k_threshold,
+        records_below_k=int(sizes[sizes < k_threshold].sum()) if k_threshold else 0,
     )
 
 
@@ -191,6 +198,7 @@ def linkage_attack(
     *,
     extract_truth: str = "_resident_id",
     reference_truth: str = "_resident_id",
+    positions_shown: int = 0,
 ) -> LinkageResult:
     """Join the extract to a public reference dataset on `on`, as an attacker would, and score the join.
 
@@ -198,7 +206,8 @@ def linkage_attack(
     rows equal to it on every `on` column; a null on either side never matches, and an extract row with a
     null in `on` is not attempted. A row is matched uniquely when it has exactly one candidate, and
     re-identified when that candidate's truth id equals its own. The truth columns are hidden ground
-    truth carried by the caller, never part of `on`.
+    truth carried by the caller, never part of `on`. `row_positions` lists the positions (0-based, into
+    `extract`) of the first `positions_shown` re-identified rows.
     """
     on = _checked_columns(extract, on, "linkage")
     _checked_columns(reference, on, "linkage")
@@ -254,6 +263,7 @@ def linkage_attack(
     result.resident_ids = _sorted(pd.unique(hit_truth.dropna()).tolist())
     result.reidentified_residents = len(result.resident_ids)
     result.example_rows = extract.index[ext_pos[correct][:_EXAMPLES_SHOWN]].tolist()
+    result.row_positions = ext_pos[correct][:positions_shown].tolist()
     return result
 
 

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sandbox_app.errors import Problem, ShareError
-from sandbox_app.privacy import checks, disclosure, targeting
+from sandbox_app.privacy import checks, disclosure, refusal, targeting
 from sandbox_app.privacy.catalogue import PENALTY, SEVERITIES, Finding
 from sandbox_app.privacy.context import ShareContext
+from sandbox_app.privacy.share_metrics import Metrics, share_metrics
 from sandbox_app.privacy.usefulness import Usefulness, assess_usefulness
 from sandbox_app.scenario.model import Exercise, Scenario
 from sandbox_app.sharing.apply import Extract, apply_share
 from sandbox_app.sharing.database import CityDatabase
 from sandbox_app.sharing.document import ShareDocument
+from synthetic.progress import Steps, TaskState
+
+REPORT_FORMAT = "city-sandbox/report@1"
+STAGES = ("extract", "metrics", "findings")  # what `on_stage` receives, in this order
 
 RULE_CHECKS = [
     checks.check_purpose, checks.check_agreement_scope, checks.check_minimisation, checks.check_health,
@@ -29,15 +35,15 @@ class ScoreReport:
     verdict: str
     privacy_score: int
     usefulness_score: int
-    metrics: dict
+    metrics: Metrics
     findings: list[Finding] = field(default_factory=list)
     usefulness: Usefulness | None = None
     extract: Extract | None = None
     linkage: dict = field(default_factory=dict)   # table -> LinkageResult (who was re-identified: facilitators)
 
     def to_dict(self) -> dict:
-        return {"exercise": self.exercise, "verdict": self.verdict, "privacy_score": self.privacy_score,
-                "usefulness_score": self.usefulness_score, "metrics": self.metrics,
+        return {"format": REPORT_FORMAT, "exercise": self.exercise, "verdict": self.verdict, "privacy_score": self.privacy_score,
+                "usefulness_score": self.usefulness_score, "metrics": self.metrics.to_dict(),
                 "findings": [f.to_dict() for f in self.findings],
                 "usefulness": self.usefulness.to_dict() if self.usefulness else None,
                 "linkage": {table: result.to_dict() for table, result in self.linkage.items()}}
@@ -50,26 +56,39 @@ def verdict_of(findings: list[Finding]) -> str:
     return "revise" if "major" in severities else "approve"
 
 
-def _metrics(ctx: ShareContext) -> dict:
-    ms = list(ctx.metrics.values())
-    ks = [m.k_anonymity for m in ms if m.k_anonymity is not None and m.quasi_identifiers]
-    l_div: dict[str, int] = {}
-    for m in ms:
-        for attr, value in m.l_diversity.items():
-            l_div[attr] = min(value, l_div.get(attr, value))
-    records = (len(ctx.extract.aggregate.frame) if ctx.extract.aggregate is not None
-               else sum(len(p.frame) for p in ctx.parts))
-    return {"records": int(records), "k_anonymity": min(ks) if ks else None,
-            "l_diversity": {k: int(v) for k, v in l_div.items()},
-            "unique_records": int(sum(m.unique_records for m in ms)),
-            "prosecutor_risk_max": float(max((m.prosecutor_risk_max for m in ms), default=0.0)),
-            "reidentified_by_linkage": int(sum(r.reidentified_residents for r in ctx.linkage.values())),
-            "identified_tables": [p.table for p in ctx.identified_parts()] if ctx.row_level else []}
-
-
 def score_share(db: CityDatabase, scenario: Scenario, exercise: Exercise | str, share: ShareDocument, *,
-                file: str = "<share>") -> ScoreReport:
-    """Score one share for one exercise. Raises ShareError (naming `file`) if the share cannot be applied."""
+                file: str = "<share>", state: TaskState | None = None,
+                on_stage: Callable[[str, object], None] | None = None) -> ScoreReport:
+    """Score one share for one exercise. Raises ShareError (naming `file`) if the share cannot be applied.
+
+    `state` (the generator's progress/cancel object) is checked between stages: extract (apply the share),
+    metrics (risk metrics and the linkage attack, table by table), findings (usefulness, then every rule).
+    A cancel raises `synthetic.progress.Cancelled`, never a partial report. `on_stage(name, value)` is called
+    as each stage finishes: ("extract", Extract), ("metrics", Metrics), ("findings", ScoreReport).
+    """
+    steps = Steps(state, len(STAGES))
+    exercise = _exercise(scenario, exercise, share, file)
+    steps.advance(0, "applying the share")
+    extract = apply_share(db, share, holding_department=exercise.holding_department, file=file)
+    steps.advance(1, "measuring risk")
+    _deliver(on_stage, "extract", extract)
+    ctx = ShareContext(scenario, exercise, scenario.agreement(exercise.agreement), share, extract, db)
+    disclosure.measure(ctx, between=lambda: steps.advance(0))
+    metrics = share_metrics(ctx)
+    steps.advance(1, "checking the rules")
+    _deliver(on_stage, "metrics", metrics)
+    report = _report(ctx, metrics, between=lambda: steps.advance(0))
+    steps.advance(1, "scored")
+    _deliver(on_stage, "findings", report)
+    return report
+
+
+def _deliver(on_stage, name: str, value) -> None:
+    if on_stage is not None:
+        on_stage(name, value)
+
+
+def _exercise(scenario: Scenario, exercise: Exercise | str, share: ShareDocument, file: str) -> Exercise:
     if isinstance(exercise, str):
         found = scenario.exercise(exercise)
         if found is None:
@@ -80,16 +99,23 @@ def score_share(db: CityDatabase, scenario: Scenario, exercise: Exercise | str, 
     if share.exercise and share.exercise != exercise.id:
         raise ShareError([Problem(file, None, "exercise", f"this share answers '{share.exercise}', "
                                   f"not '{exercise.id}'", "score it against its own exercise")])
-    extract = apply_share(db, share, holding_department=exercise.holding_department, file=file)
-    ctx = ShareContext(scenario, exercise, scenario.agreement(exercise.agreement), share, extract, db)
-    ctx.usefulness = assess_usefulness(db, exercise, extract)
-    disclosure.measure(ctx)
+    return exercise
+
+
+def _report(ctx: ShareContext, metrics: Metrics, between: Callable[[], None]) -> ScoreReport:
+    """Usefulness, then every rule (`between` runs after each: the cancel check), then the scores."""
+    ctx.usefulness = assess_usefulness(ctx.db, ctx.exercise, ctx.extract)
     findings: list[Finding] = []
-    for check in RULE_CHECKS:
-        findings += check(ctx)
+    if refusal.refuses_all(ctx.share):  # nothing is shared: no rule applies; usefulness says whether anyone waits
+        ctx.usefulness = refusal.refusal_usefulness(ctx)
+    else:
+        for check in RULE_CHECKS:
+            between()
+            findings += check(ctx)
+        findings += refusal.unrefused_findings(ctx, findings)
     findings += ctx.usefulness.findings
     findings.sort(key=lambda f: SEVERITIES.index(f.severity))
     privacy_findings = [f for f in findings if f.rule != "usefulness"]
     privacy = max(0, 100 - sum(PENALTY[f.severity] for f in privacy_findings))
-    return ScoreReport(exercise.id, verdict_of(findings), privacy, ctx.usefulness.score, _metrics(ctx), findings,
-                       ctx.usefulness, extract, dict(ctx.linkage))
+    return ScoreReport(ctx.exercise.id, verdict_of(findings), privacy, ctx.usefulness.score, metrics, findings,
+                       ctx.usefulness, ctx.extract, dict(ctx.linkage))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
 import re
 import types
 import typing
@@ -291,7 +292,8 @@ def load_scenario(name_or_path: str | Path, *, deep: bool = False) -> Scenario:
         if size > MAX_SCENARIO_BYTES:
             raise ScenarioError([Problem(file, None, "", f"file is {size / 1e6:.1f} MB; scenario files are "
                                          f"at most {MAX_SCENARIO_BYTES / 1e6:.0f} MB", "is this the right file?")])
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text() does
     except UnicodeDecodeError as err:
         raise ScenarioError([Problem(file, None, "", f"not UTF-8 text (byte {err.start})",
                                      "save the file as UTF-8")]) from None
@@ -299,4 +301,5 @@ def load_scenario(name_or_path: str | Path, *, deep: bool = False) -> Scenario:
         raise ScenarioError([Problem(file, None, "", f"cannot read the file: {err.strerror}")]) from None
     scenario = parse_scenario_text(text, file, deep=deep)
     scenario._source = path  # where relative answer paths are resolved
+    scenario._sha256 = hashlib.sha256(raw).hexdigest()  # the bytes loaded, even if the file changes later
     return scenario

@@ -90,6 +90,12 @@ class Exercise(Strict):
     purpose: str = Field(min_length=1, description="Purpose id; compared with the agreement's purposes")
     purpose_text: str = ""
     needs: Needs
+    lawful_answer: Literal["share", "refuse", "refuse_in_part"] = Field(
+        default="share",
+        description="What the law lets the holder do: share what `needs` describes; refuse (the request is "
+                    "unlawful: a recorded refusal is the right answer); or refuse_in_part (`needs` describes "
+                    "the part that may be shared, the rest is refused)",
+    )
     model_answer: str | dict[str, Any] | None = None
     bad_answers: list[KnownAnswer] = Field(default_factory=list)
 
@@ -107,6 +113,7 @@ class Scenario(CitySpec):
         default_factory=dict, description="Real population of each ZIP3 area (as the Census publishes it, "
         "quote the keys: \"441\": 35000); hipaa_zip3 uses it instead of counting synthetic residents")
     _source: Path | None = PrivateAttr(default=None)
+    _sha256: str | None = PrivateAttr(default=None)  # of the file's bytes, set by load_scenario
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Scenario:

@@ -41,6 +41,14 @@ class AggregateResult:
     counts_before_suppression: pd.DataFrame
     group_by: list[str] = field(default_factory=list)
     complementary: bool = True
+    cell_of_row: np.ndarray | None = None  # per row of the aggregated frame: the position of its cell
+
+    def rows_in(self, cells: np.ndarray) -> np.ndarray:
+        """Boolean mask over the aggregated frame's rows: the rows counted in the `cells` (a boolean mask
+        over `frame`'s cells)."""
+        if self.cell_of_row is None:
+            return np.zeros(0, dtype=bool)
+        return np.asarray(cells, dtype=bool)[self.cell_of_row]
 
     @property
     def suppressed(self) -> int:
@@ -166,6 +174,7 @@ def aggregate(frame: pd.DataFrame, group_by: Sequence[str], measures: Sequence[M
         frame=result, cells=n, primary_suppressed=primary, complementary_suppressed=int(hidden.sum()) - primary,
         min_cell_size=min_cell_size, smallest_published_count=int(published.min()) if len(published) else None,
         counts_before_suppression=before, group_by=group_by, complementary=complementary,
+        cell_of_row=inverse,
     )
 
 
@@ -175,9 +184,14 @@ def recoverable_cells(result: AggregateResult) -> int:
     Repeats until nothing more can be learnt (a recovered cell may expose another). 0 after proper
     complementary suppression.
     """
+    return int(recoverable_mask(result).sum())
+
+
+def recoverable_mask(result: AggregateResult) -> np.ndarray:
+    """Boolean mask over the cells of `result.frame`: the suppressed cells `recoverable_cells` counts."""
     hidden = result.frame[SUPPRESSED].to_numpy(dtype=bool).copy()
     if not result.group_by or not hidden.any():
-        return 0
+        return np.zeros(len(hidden), dtype=bool)
     cells = np.column_stack([pd.factorize(result.counts_before_suppression[c], use_na_sentinel=False)[0]
                              for c in result.group_by])
     lines = [_lines(cells, dim) for dim in range(cells.shape[1])]
@@ -190,7 +204,7 @@ def recoverable_cells(result: AggregateResult) -> int:
             if found.any():
                 unknown[found] = False
                 changed = True
-    return int((hidden & ~unknown).sum())
+    return hidden & ~unknown
 
 
-__all__ = ["AggregateResult", "aggregate", "recoverable_cells"]
+__all__ = ["AggregateResult", "aggregate", "recoverable_cells", "recoverable_mask"]

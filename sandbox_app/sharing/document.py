@@ -24,6 +24,7 @@ SHARE_FORMAT = "city-sandbox/share@1"
 MAX_SHARE_BYTES = 5_000_000
 
 MEASURE_OPS = ("count", "sum", "mean")
+DECISIONS = ("share", "refuse", "refuse_in_part")
 
 
 class _ParameterError(ValueError):
@@ -31,11 +32,12 @@ class _ParameterError(ValueError):
 
 
 class _LocatedValueError(ValueError):
-    """A validation message with a separate hint (expression errors carry one)."""
+    """A validation message with a separate hint (expression errors carry one) and, for document-wide
+    checks, the path it belongs to (a model validator's own location is the whole document)."""
 
-    def __init__(self, message: str, hint: str | None = None):
-        super().__init__(message + (f" ({hint})" if hint else ""))
-        self.message, self.hint = message, hint
+    def __init__(self, message: str, hint: str | None = None, path: str | None = None):
+        super().__init__((f"{path}: " if path else "") + message + (f" ({hint})" if hint else ""))
+        self.message, self.hint, self.path = message, hint, path
 
 
 def _check_expression(text: str | None) -> str | None:
@@ -148,8 +150,33 @@ class ShareDocument(_Model):
     destroy_by: Annotated[date | None, Field(strict=False)] = None
     deidentified: bool = False
     redisclosure_notice: bool = False
+    decision: Literal["share", "refuse", "refuse_in_part"] = "share"
+    reason: str = ""
     tables: list[TableShare] = Field(default_factory=list)
     aggregate: Aggregate | None = None
+
+    @model_validator(mode="after")
+    def _refusal_is_complete(self) -> ShareDocument:
+        problem = decision_problem(self)
+        if problem:
+            raise _LocatedValueError(*problem)
+        return self
+
+
+def decision_problem(doc: ShareDocument) -> tuple[str, str | None, str] | None:
+    """(message, hint, path) if the decision and the rest of the document disagree: a refusal needs a reason,
+    and a whole refusal shares no tables and no aggregate."""
+    if doc.decision == "share":
+        return None
+    if not doc.reason.strip():
+        return ("a refusal needs a reason", "say why, e.g. which law or agreement clause forbids the request",
+                "reason")
+    if doc.decision == "refuse" and doc.tables:
+        return ("a refusal shares nothing, but the share lists tables", "remove the tables, or use "
+                "decision refuse_in_part for the part you can share", "tables")
+    if doc.decision == "refuse" and doc.aggregate is not None:
+        return ("a refusal shares nothing, but the share has an aggregate", "set aggregate to null", "aggregate")
+    return None
 
 
 # --------------------------------------------------------------------------------------- parsing
@@ -193,12 +220,17 @@ def _problem(err: dict, file: str) -> Problem | None:
         return None  # reported from the raw data, one problem per parameter
     if isinstance(ctx_error, _LocatedValueError):
         message, hint = ctx_error.message, ctx_error.hint
+        path = ctx_error.path or path
     elif kind == "extra_forbidden":
         allowed = list(_model_at(loc[:-1]).model_fields)
         message = f"unknown key '{loc[-1]}'"
         hint = did_you_mean(loc[-1], allowed) or f"allowed keys: {', '.join(allowed)}"
     elif kind == "missing":
         message = f"'{loc[-1]}' is required"
+    elif kind == "literal_error" and loc == ("decision",):
+        message = f"unknown decision {_shown(err['input'])}"
+        hint = (did_you_mean(err["input"], DECISIONS) if isinstance(err["input"], str) else None) \
+            or f"choose from {', '.join(DECISIONS)}"
     elif kind == "literal_error" and loc == ("format",):
         message = (f"unsupported share format {_shown(err['input'])}; this version of the sandbox reads "
                    f"'{SHARE_FORMAT}'")
@@ -222,8 +254,8 @@ def _problem(err: dict, file: str) -> Problem | None:
     return Problem(file, None, path, message, hint)
 
 
-_TOP_ORDER = ("format", "scenario", "exercise", "purpose", "destroy_by", "deidentified", "redisclosure_notice",
-              "tables", "aggregate")
+_TOP_ORDER = ("format", "scenario", "exercise", "decision", "reason", "purpose", "destroy_by", "deidentified",
+              "redisclosure_notice", "tables", "aggregate")
 
 
 def _document_order(problem: Problem) -> tuple:
@@ -280,7 +312,11 @@ def _load_json(text: str, file: str) -> Any:
 
 def parse_share_text(text: str, file: str = "<share>") -> ShareDocument:
     """Validate share JSON text; raise ShareError listing every problem found, each with its field path."""
-    data = _load_json(text.removeprefix("\ufeff"), file)
+    return parse_share_data(_load_json(text.removeprefix("\ufeff"), file), file)
+
+
+def parse_share_data(data: Any, file: str = "<share>") -> ShareDocument:
+    """Validate a share already read from JSON (a dict of JSON values): the checks of `parse_share_text`."""
     if not isinstance(data, dict):
         raise ShareError([Problem(file, None, "", "a share document must be a JSON object {...}",
                                   f'start with {{"format": "{SHARE_FORMAT}", ...')])
@@ -339,9 +375,14 @@ def _compact(obj: dict) -> str:
 
 
 def share_to_json(doc: ShareDocument) -> str:
-    """Canonical pretty JSON: fixed key order, one line per field op and measure; parses back to `doc`."""
-    head = {"format": doc.format, "scenario": doc.scenario, "exercise": doc.exercise, "purpose": doc.purpose,
-            "destroy_by": doc.destroy_by.isoformat() if doc.destroy_by else None,
+    """Canonical pretty JSON: fixed key order, one line per field op and measure; parses back to `doc`.
+    `decision` and `reason` are written only when not the default, so a plain share reads as it always did."""
+    head = {"format": doc.format, "scenario": doc.scenario, "exercise": doc.exercise}
+    if doc.decision != "share":
+        head["decision"] = doc.decision
+    if doc.reason:
+        head["reason"] = doc.reason
+    head |= {"purpose": doc.purpose, "destroy_by": doc.destroy_by.isoformat() if doc.destroy_by else None,
             "deidentified": doc.deidentified, "redisclosure_notice": doc.redisclosure_notice}
     lines = ["{"] + [f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}," for k, v in head.items()]
     tables = []
@@ -365,5 +406,6 @@ def share_to_json(doc: ShareDocument) -> str:
     return "\n".join(lines) + "\n}\n"
 
 
-__all__ = ["Aggregate", "FieldOp", "GENERALIZE_TO", "Measure", "OPS", "SHARE_FORMAT", "ShareDocument",
-           "TableShare", "load_share", "parameter_problems", "parse_share_text", "share_to_json"]
+__all__ = ["DECISIONS", "Aggregate", "FieldOp", "GENERALIZE_TO", "Measure", "OPS", "SHARE_FORMAT", "ShareDocument",
+           "TableShare", "decision_problem", "load_share", "parameter_problems", "parse_share_data",
+           "parse_share_text", "share_to_json"]

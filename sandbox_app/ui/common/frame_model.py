@@ -1,0 +1,131 @@
+"""A read-only Qt table model over a pandas DataFrame that formats cells only when a view asks for them.
+
+The extract preview can hold 100,000 rows: nothing is copied into widgets, and a cell's text is made from
+the column's numpy array the first time a view paints it. Rows and columns can be highlighted (a score
+report finding points at them); highlighting is shown with a marker in the header as well as a colour.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPalette
+from PySide6.QtWidgets import QApplication
+
+_Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+MISSING = "—"
+
+
+def cell_text(value: Any) -> str:
+    """What a cell shows: numbers without float noise, nulls as a dash."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return MISSING
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def highlight_brush() -> QBrush:
+    """The highlight colour of the current palette, softened so text stays readable in light and dark."""
+    palette = QApplication.palette()
+    base, high = palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Highlight)
+    mix = QColor((base.red() + high.red()) // 2, (base.green() + high.green()) // 2,
+                 (base.blue() + high.blue()) // 2)
+    return QBrush(mix)
+
+
+class FrameModel(QAbstractTableModel):
+    """A DataFrame shown as a table: lazy cell text, row numbers in the header, highlighted rows/columns."""
+
+    def __init__(self, frame: pd.DataFrame | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self._frame = pd.DataFrame()
+        self._columns: list[np.ndarray | None] = []
+        self._rows: set[int] = set()
+        self._highlight_columns: set[str] = set()
+        self.cells_formatted = 0  # how many cells were ever turned into text (tests: nothing eager)
+        if frame is not None:
+            self.set_frame(frame)
+
+    # ---------------------------------------------------------------------------------- content
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self._frame
+
+    def set_frame(self, frame: pd.DataFrame) -> None:
+        self.beginResetModel()
+        self._frame = frame
+        self._columns = [None] * len(frame.columns)
+        self._rows = set()
+        self.endResetModel()
+
+    def set_highlight(self, rows: set[int] | list[int] | None = None, columns: set[str] | list[str] | None = None):
+        """Mark rows (positions) and columns (names); everything else unmarked."""
+        self._rows = {int(r) for r in (rows or ()) if 0 <= int(r) < len(self._frame)}
+        self._highlight_columns = set(columns or ())
+        if self.rowCount() and self.columnCount():
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1))
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, max(self.columnCount() - 1, 0))
+        self.headerDataChanged.emit(Qt.Orientation.Vertical, 0, max(self.rowCount() - 1, 0))
+
+    @property
+    def highlighted_rows(self) -> set[int]:
+        return set(self._rows)
+
+    def _column(self, col: int) -> np.ndarray:
+        values = self._columns[col]
+        if values is None:
+            values = self._frame.iloc[:, col].to_numpy(dtype=object)
+            self._columns[col] = values
+        return values
+
+    # ------------------------------------------------------------------------------- Qt interface
+
+    def rowCount(self, parent: _Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._frame)
+
+    def columnCount(self, parent: _Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._frame.columns)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._frame) or index.column() >= len(self._frame.columns):
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            self.cells_formatted += 1
+            return cell_text(self._column(index.column())[index.row()])
+        if role == Qt.ItemDataRole.BackgroundRole:
+            name = str(self._frame.columns[index.column()])
+            if index.row() in self._rows or name in self._highlight_columns:
+                return highlight_brush()
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal:
+            if section >= len(self._frame.columns):
+                return None
+            name = str(self._frame.columns[section])
+            if role == Qt.ItemDataRole.DisplayRole:
+                return f"▶ {name}" if name in self._highlight_columns else name
+            if role == Qt.ItemDataRole.FontRole and name in self._highlight_columns:
+                font = QFont()
+                font.setBold(True)
+                return font
+            return None
+        if section >= len(self._frame):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"▶ {section + 1}" if section in self._rows else str(section + 1)
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable

@@ -1,0 +1,1 @@
+"""The trainee workspace: start screen, exercise page, share builder, live meter, score report, attack replay."""
