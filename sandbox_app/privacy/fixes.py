@@ -32,11 +32,13 @@ def _rank(finding) -> int:
     return SEVERITIES.index(finding.severity) if finding.severity in SEVERITIES else len(SEVERITIES)
 
 
-def fix_plan(findings) -> list[dict]:
+def fix_plan(findings, share=None) -> list[dict]:
     """One ordered list of edits fixing every finding that has a fix, without contradictions.
 
     Order: document settings, then table filters, then fields (removals first), then the aggregate.
-    For one field, a removal wins; otherwise the most severe finding's change does.
+    For one field, a removal wins; otherwise the most severe finding's change does. Given the `share`, an
+    aggregate that groups by or measures a removed field is rewritten without it, so the plan always
+    yields a valid document.
     """
     settings: dict[str, dict] = {}
     wheres: dict[str, list[str]] = {}
@@ -60,12 +62,25 @@ def fix_plan(findings) -> list[dict]:
                 aggregate = aggregate or edit
             elif edit not in others:
                 others.append(edit)
+    gone = {e["table"] for e in others if e.get("edit") == "remove_table"}  # nothing else to fix in them
+    wheres = {t: c for t, c in wheres.items() if t not in gone}
+    fields = {k: e for k, e in fields.items() if k[0] not in gone}
     plan = list(settings.values()) + others
     for table, conditions in wheres.items():
         text = conditions[0] if len(conditions) == 1 else " and ".join(f"({c})" for c in conditions)
         plan.append({"edit": "set_where", "table": table, "where": text})
     plan += [e for e in fields.values() if e["edit"] == "remove_field"]
     plan += [e for e in fields.values() if e["edit"] == "set_field"]
+    removed = {f for (_, f), e in fields.items() if e["edit"] == "remove_field"}
+    current = aggregate["aggregate"] if aggregate is not None else (
+        share.aggregate.model_dump(mode="json", exclude_none=True) if share is not None and share.aggregate
+        else None)
+    if current is not None and removed & ({*current.get("group_by", [])} |
+                                          {m.get("field") for m in current.get("measures", [])}):
+        measures = [m for m in current.get("measures", []) if m.get("field") not in removed] or [{"op": "count"}]
+        current = {**current, "group_by": [g for g in current.get("group_by", []) if g not in removed],
+                   "measures": measures}
+        aggregate = {"edit": "set_aggregate", "aggregate": current}
     if aggregate is not None:
         plan.append(aggregate)
     return plan
