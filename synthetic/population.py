@@ -21,6 +21,7 @@ from synthetic.spec import Attribute, CitySpec, Condition, NumberDist
 SSN_SPACE = 100 * 99 * 9999  # areas 900-999, groups 01-99, serials 0001-9999: never issued by the SSA
 SSN_STEP = 1_000_003          # coprime with SSN_SPACE, so i -> (i*STEP + offset) % SPACE is a bijection
 UNIT_SHARE = 0.3
+VALUE_LIMIT = 1e15  # drawn numbers are clipped to +-this (spec parameters are at most 1e12)
 
 
 def rng_for(seed: int, *labels: object) -> np.random.Generator:
@@ -41,6 +42,7 @@ def draw_number(rng: np.random.Generator, dist: NumberDist, size: int) -> np.nda
         values = rng.poisson(dist.mean, size).astype(float)
     if dist.min is not None or dist.max is not None:
         values = np.clip(values, dist.min, dist.max)
+    values = np.clip(values, -VALUE_LIMIT, VALUE_LIMIT)  # a lognormal tail stays a finite int64
     if dist.round is not None:
         values = np.round(values / dist.round) * dist.round
     return values

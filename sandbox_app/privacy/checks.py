@@ -9,6 +9,7 @@ from sandbox_app.privacy.context import ShareContext, identifies, is_sensitive
 from sandbox_app.privacy.fixes import remove_field, set_field, set_key
 from sandbox_app.privacy.free_text import check_free_text  # noqa: F401  (a rule of this catalogue)
 from sandbox_app.privacy.hipaa import check_limited_data_set, check_safe_harbor  # noqa: F401  (rules too)
+from synthetic.categories import PHI_CATEGORIES
 
 # Categories whose own law decides (so the generic agreement-scope finding is not repeated for them).
 LAW_CATEGORIES = {"substance_use", "immigration_status", "criminal_history", "juvenile_justice",
@@ -99,8 +100,7 @@ def check_minimisation(ctx: ShareContext) -> list[Finding]:
         if grain_satisfies(grain, need) and not grain_satisfies(need, grain):
             finer.append((part, col, need))
     out = []
-    health = {"health", "mental_health", "hiv_status"}  # reported by hipaa_min_necessary
-    sensitive = [(p, c) for p, c in extra if not c.has_category(*health) and c.categories != ("operational",)]
+    sensitive = [(p, c) for p, c in extra if not c.has_category(*PHI_CATEGORIES) and c.categories != ("operational",)]
     harmless = [(p, c) for p, c in extra if c.categories == ("operational",)]
     for pairs, severity in ((sensitive, "major"), (harmless, "minor")):
         if pairs:
@@ -149,13 +149,13 @@ def _coarsen_hint(name: str, need: str) -> str:
 
 def check_health(ctx: ShareContext) -> list[Finding]:
     needs = ctx.exercise.needs.fields
-    pairs = [(p, c) for p, c in _any_columns(ctx, {"health", "mental_health", "hiv_status"})
+    pairs = [(p, c) for p, c in _any_columns(ctx, PHI_CATEGORIES)
              if not any(s in needs for s in c.sources) and not ctx.selection_is_purpose(p, c)]
     if not pairs:
         return []
     return [finding("hipaa_min_necessary", f"Health information the purpose does not need: "
                     f"{', '.join(_fields(pairs))}.", fields=_fields(pairs), rows=_rows(pairs),
-                    clause=ctx.clause_for("hipaa_min_necessary", "health", "mental_health", "hiv_status"),
+                    clause=ctx.clause_for("hipaa_min_necessary", *sorted(PHI_CATEGORIES)),
                     hint="drop it, or share a derived flag (derive) that answers only the question asked",
                     fix=_removal(pairs))]
 

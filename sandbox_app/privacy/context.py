@@ -10,14 +10,11 @@ from sandbox_app.scenario.model import Agreement, Exercise, Scenario
 from sandbox_app.sharing.apply import Extract, OutputColumn, TablePart
 from sandbox_app.sharing.database import CityDatabase
 from sandbox_app.sharing.document import ShareDocument
+from sandbox_app.sharing.grains import CODE_GRAINS, IDENTIFYING_GRAINS
 from synthetic.categories import SENSITIVE_CATEGORIES
 from synthetic.expr import parse
 from synthetic.spec import Department
 
-# Grains that still point at one person when the column is a direct identifier.
-IDENTIFYING_GRAINS = {"exact", "hash", "derived", "top_coded", "bottom_coded", "suppressed_rare"}
-# Grains that are ids in their own right: never quasi-identifiers an outsider can match on.
-CODE_GRAINS = {"pseudonym", "hash"}
 # Semantics the public voter roll also carries, so an attacker can join on them.
 LINKABLE_SEMANTICS = {"birth_date", "sex", "zip", "full_name", "first_name", "last_name", "address", "age"}
 

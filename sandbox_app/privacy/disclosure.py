@@ -15,8 +15,7 @@ from sandbox_app.privacy.metrics import classes_below, risk_metrics
 from sandbox_app.privacy.usefulness import grain_satisfies
 from sandbox_app.sharing.aggregate import recoverable_mask
 from sandbox_app.sharing.database import ROW_ID
-
-STRICT_L = {"health", "mental_health", "substance_use", "hiv_status", "criminal_history", "juvenile_justice"}
+from synthetic.categories import STRICT_L_CATEGORIES
 
 
 def mark_reencodings(ctx: ShareContext) -> None:
@@ -194,7 +193,7 @@ def check_k_and_risk(ctx: ShareContext) -> list[Finding]:
                                clause=ctx.clause_for("reidentification_risk")))
         for attr, l_value in m.l_diversity.items():
             col = next(c for c in part.columns if c.name == attr)
-            needed = max(ctx.agreement.l_threshold, 3 if col.has_category(*STRICT_L) else 2)
+            needed = max(ctx.agreement.l_threshold, 3 if col.has_category(*STRICT_L_CATEGORIES) else 2)
             if l_value < needed:
                 out.append(finding("l_diversity", f"{table}: some groups share a single {attr} value "
                                    f"(l = {l_value}, needed {needed}), so membership alone reveals it.",

@@ -11,8 +11,8 @@ from sandbox_app.privacy.catalogue import Finding, catalogue, finding
 from sandbox_app.privacy.context import ShareContext, identifies
 from sandbox_app.privacy.fixes import drop_fields, set_field
 from sandbox_app.privacy.lineage import PERSON_DATE_SEMANTICS, date_precision, places_over_89, true_ages
+from synthetic.categories import HEALTH_CATEGORIES
 
-HEALTH_CATEGORIES = {"health", "mental_health", "hiv_status", "substance_use"}
 FINE_DATE_GRAINS = ("exact", "month", "quarter")
 
 

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from sandbox_app.privacy.catalogue import ROW_POSITIONS_SHOWN
-from sandbox_app.privacy.context import CODE_GRAINS, LINKABLE_SEMANTICS
+from sandbox_app.privacy.context import LINKABLE_SEMANTICS
 from sandbox_app.privacy.metrics import LinkageResult, linkage_attack
+from sandbox_app.sharing.grains import CODE_GRAINS, DATE_GRAINS
 from synthetic.expr import ExpressionError, parse
 from synthetic.names import STREET_SUFFIXES
 
@@ -224,7 +225,7 @@ def run_linkage(db, part, reference_date) -> LinkageResult | None:
         else:
             if col.semantic not in LINKABLE_SEMANTICS or col.grain in CODE_GRAINS or col.grain == "masked":
                 continue
-            if col.semantic == "birth_date" and col.grain not in ("exact", "year", "month", "quarter"):
+            if col.semantic == "birth_date" and col.grain not in ("exact", *DATE_GRAINS):
                 continue
             reference = _reference_codes(db, ref_table, col.semantic, col.grain, reference_date)
             if reference is None:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from sandbox_app.scenario.model import Scenario
+from sandbox_app.sharing.grains import NEED_GRAINS
 from synthetic.categories import CATEGORIES
 from synthetic.check import SpecIssue, check_city, check_expression, did_you_mean, resident_columns
-
-GRAINS = ("exact", "year", "quarter", "month", "band5", "band10", "band20", "zip3", "neighbourhood", "flag",
-          "pseudonym", "any")
 
 
 def _ref(value: str, choices, loc: tuple, what: str) -> list[SpecIssue]:
@@ -19,6 +17,14 @@ def _ref(value: str, choices, loc: tuple, what: str) -> list[SpecIssue]:
 def check_scenario(scenario: Scenario) -> list[SpecIssue]:
     """Every semantic problem of a schema-valid scenario, each located by its field path."""
     issues = check_city(scenario)
+    for key, items in (("departments", scenario.departments), ("agreements", scenario.agreements),
+                       ("exercises", scenario.exercises)):
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.id in seen:
+                issues.append(SpecIssue((key, i, "id"), f"{key[:-1]} id '{item.id}' is used twice",
+                                        "ids must be unique"))
+            seen.add(item.id)
     dept_ids = [d.id for d in scenario.departments]
     agreement_ids = [a.id for a in scenario.agreements]
     for ai, agreement in enumerate(scenario.agreements):
@@ -47,7 +53,7 @@ def check_scenario(scenario: Scenario) -> list[SpecIssue]:
         fields = {f.name for t in needs.tables if t in tables for f in tables[t].fields}
         for field, grain in needs.fields.items():
             issues += _ref(field, fields, (*loc, "needs", "fields", field), "field in the needed tables")
-            issues += _ref(grain, GRAINS, (*loc, "needs", "fields", field), "grain")
+            issues += _ref(grain, NEED_GRAINS, (*loc, "needs", "fields", field), "grain")
         if needs.aggregate:
             for gi, field in enumerate(needs.aggregate.group_by):
                 issues += _ref(field, fields, (*loc, "needs", "aggregate", "group_by", gi), "field")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, TypeAdapter, ValidationError
 
-from synthetic.spec import CitySpec, Identifier, Strict, require_unique
+from sandbox_app.errors import Problem, ScenarioError
+from synthetic.spec import CitySpec, Identifier, Strict
 
 SCENARIO_FORMAT = "city-sandbox/scenario@1"
 
@@ -112,15 +113,24 @@ class Scenario(CitySpec):
     zip3_populations: dict[Annotated[str, Field(pattern=r"^\d{3}$")], Annotated[int, Field(ge=0)]] = Field(
         default_factory=dict, description="Real population of each ZIP3 area (as the Census publishes it, "
         "quote the keys: \"441\": 35000); hipaa_zip3 uses it instead of counting synthetic residents")
-    _source: Path | None = PrivateAttr(default=None)
+    _source: Path | None = PrivateAttr(default=None)  # ids are checked unique, with locations, by check_scenario
     _sha256: str | None = PrivateAttr(default=None)  # of the file's bytes, set by load_scenario
 
-    @model_validator(mode="after")
-    def _unique_ids(self) -> Scenario:
-        for label, items in (("department", self.departments), ("agreement", self.agreements),
-                             ("exercise", self.exercises)):
-            require_unique([i.id for i in items], f"{label} ids")
-        return self
+    def with_seed(self, seed: int) -> Scenario:
+        """This scenario with another seed, checked by the same rule as the file's own `seed` (a seed outside
+        the range the generator takes is a ScenarioError naming the range, not a crash in the generator)."""
+        field = type(self).model_fields["seed"]
+        try:
+            seed = TypeAdapter(Annotated[field.annotation, field]).validate_python(seed, strict=True)
+        except ValidationError:
+            low = next(m.ge for m in field.metadata if hasattr(m, "ge"))
+            high = next(m.le for m in field.metadata if hasattr(m, "le"))
+            shown = str(seed) if isinstance(seed, int) and abs(seed) < 10**30 else "that value"
+            raise ScenarioError([Problem("--seed", None, "", f"{shown} is not a valid seed: it must be a whole "
+                                         f"number from {low} to {high:,}")]) from None
+        copy = self.model_copy(update={"seed": seed})
+        copy._source = self._source
+        return copy
 
     def exercise(self, exercise_id: str) -> Exercise | None:
         return next((e for e in self.exercises if e.id == exercise_id), None)

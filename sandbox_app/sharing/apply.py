@@ -24,6 +24,7 @@ from sandbox_app.sharing import transforms as tf
 from sandbox_app.sharing.aggregate import AggregateResult, aggregate
 from sandbox_app.sharing.database import ROW_ID, CityDatabase
 from sandbox_app.sharing.document import FieldOp, ShareDocument, TableShare
+from sandbox_app.sharing.limits import work_problems
 from synthetic.categories import CATEGORIES
 from synthetic.check import did_you_mean
 from synthetic.expr import ExpressionError, parse
@@ -289,7 +290,7 @@ def _field_values(db: CityDatabase, frame: pd.DataFrame, table: str, name: str, 
     if op.op == "bottom_code":
         return tf.bottom_code(values, op.min)
     if op.op == "suppress_rare":
-        return tf.suppress_rare(values, op.min_count or 11)
+        return tf.suppress_rare(values, op.min_count or tf.RARE_MIN_COUNT)
     if op.op == "generalize" and op.to == "grid":
         return tf.grid(values, op.size)
     if op.op == "generalize":  # neighbourhood from coordinates: needs the other coordinate too
@@ -405,6 +406,11 @@ def apply_share(db: CityDatabase, share: ShareDocument, *, holding_department: s
     fields, ops that do not suit a column, expression errors, aggregates over unknown fields.
     """
     problems = check_share(db, share, holding_department=holding_department, file=file)
+    if problems:
+        raise ShareError(problems)
+    problems = work_problems([(f"tables[{i}]", len(db.read_table(t.table)),
+                               sum(op.op == "derive" for op in t.fields.values())) for i, t in enumerate(share.tables)],
+                             file)
     if problems:
         raise ShareError(problems)
     department = key_department(db, share, holding_department)

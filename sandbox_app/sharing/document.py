@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sandbox_app.errors import Problem, ShareError
+from sandbox_app.sharing.limits import document_problems
 from sandbox_app.sharing.transforms import GENERALIZE_TO, OPS, PARAMETERS, parameter_problems
 from synthetic.check import did_you_mean
 from synthetic.expr import ExpressionError, parse
@@ -320,6 +321,9 @@ def parse_share_data(data: Any, file: str = "<share>") -> ShareDocument:
     if not isinstance(data, dict):
         raise ShareError([Problem(file, None, "", "a share document must be a JSON object {...}",
                                   f'start with {{"format": "{SHARE_FORMAT}", ...')])
+    too_big = document_problems(data, file)
+    if too_big:
+        raise ShareError(too_big)
     problems = _duplicate_problems(data, file)
     if "format" not in data:
         problems.append(Problem(file, None, "format", "'format' is required",

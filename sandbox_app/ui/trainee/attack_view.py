@@ -20,7 +20,7 @@ def _grain(grain: str) -> str:
 
 def story_steps(story: AttackStory) -> list[str]:
     """The replay as HTML steps (headless, so tests can read it)."""
-    roll = html.escape(story.reference_table or "public records")
+    roll = html.escape((story.reference_table or "public records").replace("_", " "))
     columns = ", ".join(html.escape(c.replace("_", " ")) for c in story.reference_columns) or "names and birth dates"
     steps = [f"<h3>1. The outsider's data</h3><p>Anyone can get the city's <b>{roll}</b>: {story.reference_rows:,} "
              f"people with their {columns}. An attacker starts from it.</p>"]

@@ -72,6 +72,7 @@ class ExercisePage(QWidget):
         self.builder: ShareBuilderView | None = None
         self.json_tab: ShareJsonTab | None = None
         self.scorer: LiveScorer | None = None
+        self.editor: ShareEditor | None = None
         self.last_report = None
         self.live_report = None
         self._build()
@@ -117,7 +118,7 @@ class ExercisePage(QWidget):
         self.brief.agreement_requested.connect(lambda: self.reading.setCurrentWidget(self.agreement_pane))
         split.addWidget(self.reading)
 
-        middle = QSplitter(Qt.Orientation.Vertical)
+        middle = self.middle = QSplitter(Qt.Orientation.Vertical)
         self.building = QTabWidget()
         self.builder_holder = QWidget()
         QVBoxLayout(self.builder_holder).setContentsMargins(0, 0, 0, 0)
@@ -187,6 +188,8 @@ class ExercisePage(QWidget):
         self.session = session
         self.key = scenario_key(session.scenario)
         self.title.setText(f"<b>{session.scenario.title}</b>")
+        hide_attack = bool((session.settings or {}).get("hide_attack_replay"))
+        self.results.setTabVisible(self.results.indexOf(self.attack_view), not hide_attack)
         self.exercise_box.blockSignals(True)
         self.exercise_box.clear()
         for exercise in session.scenario.exercises:
@@ -250,6 +253,7 @@ class ExercisePage(QWidget):
         self.scorer.scored.connect(self._live_scored)
         self.scorer.failed.connect(self.meter.show_problem)
         self.editor.changed.connect(self._changed)
+        self.editor.settled.connect(self._save)
         self.editor.reset(document, history, index)
         self.report_view.clear()
         self.attack_view.clear()
@@ -270,6 +274,11 @@ class ExercisePage(QWidget):
                 if widget is not None:
                     widget.deleteLater()
         self.builder = self.json_tab = None
+        if self.editor is not None:
+            self.editor.changed.disconnect(self._changed)
+            self.editor.settled.disconnect(self._save)
+            self.editor.deleteLater()
+            self.editor = None
         self.exercise = None
 
     def shutdown(self) -> None:
@@ -278,12 +287,15 @@ class ExercisePage(QWidget):
 
     # ---------------------------------------------------------------------------- live updates
 
-    def _changed(self, document) -> None:
+    def _save(self, document) -> None:
+        """Every completed edit (and undo/redo) is written to the workspace at once, with the undo history."""
         history, index = self.editor.history()
         try:
             self.workspace.save_share(self.key, self.exercise.id, share_to_json(document), history, index)
         except SandboxError as err:
             self.message.emit(f"Could not save your work: {err}")
+
+    def _changed(self, document) -> None:
         if getattr(document, "decision", "share") == "refuse":
             self.meter.show_refusal()
             self.preview_model.set_frame(self.preview_model.frame.iloc[0:0])
@@ -339,6 +351,9 @@ class ExercisePage(QWidget):
         self.report_view.show_report(report, attempt.number)
         self.attack_view.show_story(story)
         self.results.setCurrentWidget(self.report_view)
+        total = sum(self.middle.sizes())
+        if self.middle.sizes()[1] < total * 0.5:  # give the report room to be read
+            self.middle.setSizes([int(total * 0.42), total - int(total * 0.42)])
         self.submit_status.setText(f"Attempt {attempt.number}: {report.verdict}, privacy {report.privacy_score}, "
                                    f"usefulness {report.usefulness_score}.")
         self._show_attempts()
@@ -411,7 +426,8 @@ class ExercisePage(QWidget):
                             share_json=last.share_json, report=last.report,
                             attempts=[a.to_dict() for a in attempts], justification=last.justification,
                             started_at=attempts[0].submitted_at, pack_id=pack_id)
-        write_result(path, sign_result(data, result_key(self.session.scenario, pack_id)))
+        key = self.session.result_key or result_key(self.session.scenario, pack_id)
+        write_result(path, sign_result(data, key))
         return True
 
     def focus_filter(self) -> None:

@@ -15,7 +15,7 @@ from sandbox_app.ui.common.logs import data_dir
 from sandbox_app.ui.common.tasks import TaskRunner
 from sandbox_app.ui.trainee.exercise_page import ExercisePage
 from sandbox_app.ui.trainee.start_page import StartPage
-from sandbox_app.workspace.city import open_city
+from sandbox_app.workspace.city import open_city, open_pack_city
 from sandbox_app.workspace.store import Workspace, scenario_key
 
 log = logging.getLogger("city_sandbox.ui")
@@ -156,17 +156,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Preparing {location}… (you can cancel)")
         known = self.scenarios.get(location)
         if location.endswith(".citypack"):
-            self.opener.start(lambda state: self._open_pack(location, state))
+            self.opener.start(lambda state: open_pack_city(location, state))
         else:
             self.opener.start(lambda state: open_city(location, state, scenario=known))
-
-    @staticmethod
-    def _open_pack(location: str, state):
-        from sandbox_app.packs import open_pack
-
-        pack = open_pack(location)
-        return open_city(location, state, scenario=load_scenario(pack.scenario_path),
-                         database=pack.database_path, settings=pack.settings)
 
     def _opened(self, session) -> None:
         self.start.set_busy(None)
@@ -216,7 +208,8 @@ class MainWindow(QMainWindow):
             self._listed(list(self.scenarios.items()))
 
     def start_fresh_workspace(self) -> None:
-        from sandbox_app.workspace.store import default_workspace_path, set_aside
+        from sandbox_app.workspace.opening import set_aside
+        from sandbox_app.workspace.store import default_workspace_path
 
         try:
             path = default_workspace_path()

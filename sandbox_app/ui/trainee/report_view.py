@@ -48,6 +48,7 @@ class FindingCard(QFrame):
                                 "major": "the share goes back for revision",
                                 "minor": "worth fixing; costs a few points"}.get(finding.severity, "")))
         title = QLabel(f"<b>{html.escape(finding.title)}</b>  <span style='color: gray;'>({finding.rule})</span>")
+        title.setWordWrap(True)
         head.addWidget(title, 1)
         layout.addLayout(head)
         message = QLabel(html.escape(finding.message))
@@ -106,6 +107,7 @@ class ScoreReportView(QScrollArea):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.cards: list[FindingCard] = []
         self.report = None
         self.clear()
@@ -156,4 +158,6 @@ class ScoreReportView(QScrollArea):
     def _select(self, finding) -> None:
         for card in self.cards:
             card.set_selected(card.finding is finding)
+            if card.finding is finding:
+                self.ensureWidgetVisible(card, 0, 10)
         self.finding_selected.emit(finding)

@@ -390,6 +390,7 @@ class ShareBuilderView(QScrollArea):
         self.editor, self.db, self.exercise, self.agreement = editor, db, exercise, agreement
         self.row_counts = row_counts or {}
         self.highlighted: set[str] = set()
+        self._pending_decision: str | None = None  # refusal chosen, waiting for its reason
         self.setWidgetResizable(True)
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -501,14 +502,17 @@ class ShareBuilderView(QScrollArea):
 
     def sync(self, doc) -> None:
         decision = getattr(doc, "decision", "share") or "share"
+        if decision != "share":
+            self._pending_decision = None
+        shown = self._pending_decision or decision
         for radio in (self.share_radio, self.refuse_radio, self.partial_radio):
             radio.blockSignals(True)
-            radio.setChecked(radio.property("decision") == decision)
+            radio.setChecked(radio.property("decision") == shown)
             radio.blockSignals(False)
         reason = getattr(doc, "reason", "") or ""
-        if self.reason.text() != reason and not self.reason.hasFocus():
+        if self.reason.text() != reason and not self.reason.hasFocus() and self._pending_decision is None:
             self.reason.setText(reason)
-        self.reason.setEnabled(decision != "share")
+        self.reason.setEnabled(shown != "share")
         refusing = decision == "refuse"
         for widget in (self.tables_label, self.aggregate_box, *self.sections.values()):
             widget.setEnabled(not refusing)
@@ -601,7 +605,18 @@ class ShareBuilderView(QScrollArea):
 
     def _decide(self, decision: str, reason: str | None = None, merge: bool = False) -> None:
         reason = self.reason.text() if reason is None else reason
-        self._apply({"edit": "set_decision", "decision": decision, "reason": reason},
+        if decision != "share" and not reason.strip():
+            # A refusal is recorded with its reason: hold the choice and ask for the reason first.
+            self._pending_decision = decision
+            if getattr(self.editor.document, "decision", "share") != "share":
+                self._apply({"edit": "set_decision", "decision": "share", "reason": ""}, "share",
+                            merge_key="reason" if merge else None)
+            self.sync(self.editor.document)
+            self.reason.setFocus()
+            self.problem.emit("Say why you refuse (cite the clause or law); the refusal is recorded with its reason.")
+            return
+        self._pending_decision = None
+        self._apply({"edit": "set_decision", "decision": decision, "reason": reason if decision != "share" else ""},
                     "refuse" if decision != "share" else "share", merge_key="reason" if merge else None)
 
     def _aggregate_toggled(self, on: bool) -> None:
