@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox_app.cli_engine import _load_answer
+from sandbox_app.privacy.answers import load_answer
 from sandbox_app.privacy.fixes import fix_plan
 from sandbox_app.privacy.score import score_share
 from sandbox_app.scenario import load_scenario
@@ -44,7 +44,7 @@ def _key(f) -> tuple:
 @pytest.mark.parametrize(("name", "exercise", "ref"), list(_bad_answers()))
 def test_fix_plan_removes_every_finding_it_targets(cities, name, exercise, ref):
     scenario, db = cities[name]
-    share, _ = _load_answer(scenario, ref)
+    share = load_answer(scenario, ref)
     before = score_share(db, scenario, exercise, share)
     plan = before.fix_plan
     assert plan == fix_plan(before.findings, share)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sandbox_app.errors import Problem, ShareError
-from sandbox_app.privacy import checks, disclosure, refusal, targeting
+from sandbox_app.privacy import checks, differencing, disclosure, refusal, targeting
 from sandbox_app.privacy.catalogue import PENALTY, SEVERITIES, Finding
 from sandbox_app.privacy.context import ShareContext
 from sandbox_app.privacy.fixes import fix_plan
@@ -26,7 +26,7 @@ RULE_CHECKS = [
     checks.check_safe_harbor, checks.check_limited_data_set, checks.check_substance_use, checks.check_education, checks.check_justice,
     checks.check_benefits_tax, checks.check_housing_dv, checks.check_local_law, checks.check_retention,
     checks.check_hash, checks.check_free_text, disclosure.check_small_cells, disclosure.check_k_and_risk,
-    disclosure.check_linkage, targeting.check_targeted_filter,
+    disclosure.check_linkage, targeting.check_targeted_filter, differencing.check_differencing,
 ]
 
 
