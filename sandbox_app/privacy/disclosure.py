@@ -99,7 +99,7 @@ def _flag_measures(ctx: ShareContext) -> list[tuple[str, str]]:
 
 
 def _selected_residents(part) -> int:
-    return int(len(np.unique(part.truth[part.truth >= 0])))
+    return int(len(pd.unique(part.truth[part.truth >= 0])))
 
 
 def check_small_cells(ctx: ShareContext) -> list[Finding]:

@@ -83,7 +83,8 @@ def check_free_text(ctx: ShareContext) -> list[Finding]:
         what = sorted({k for ks in kinds for k in ks})
         out.append(finding("free_text_identifiers", f"{int(rows.sum()):,} {col.name} entries contain "
                            f"{', '.join(what)}.", fields=[col.name], rows=int(rows.sum()),
-                           examples=[s[:80] for s in sorted(leaking)[:3]], hint=f"drop {col.name}",
+                           examples=[s[:80] for s in part.frame.loc[rows.to_numpy(), col.name].head(3)],
+                           hint=f"drop {col.name}",
                            fix=[remove_field(part.table, col.name)],
                            row_positions=rows_where(part.table, rows.to_numpy())))
     return out

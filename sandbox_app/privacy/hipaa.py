@@ -132,28 +132,30 @@ def _check_age_90(ctx: ShareContext) -> list[Finding]:
     allowed). Judged on the true ages of the residents behind the published values."""
     if not ctx.deidentified():
         return []
+    max_age = int(catalogue()["hipaa_age_90"].settings["max_age"])
     hits = []
     for part, col in ctx.columns():
         if not col.reads(*PERSON_DATE_SEMANTICS) or not len(part.frame):
             continue
         shown = _published_rows(ctx, part)
         ages = np.where(shown, true_ages(ctx.db, part.truth), np.nan)
-        values = places_over_89(part.frame[col.name], ages, col.grain)
+        values = places_over_89(part.frame[col.name], ages, col.grain, max_age)
         if values:
-            hits.append((part, col, values, int(np.nansum(ages > 89))))
+            hits.append((part, col, values, int(np.nansum(ages > max_age))))
     if not hits:
         return []
     fixes = []
     for part, col, _, _ in hits:
         if col.op != "derive" and ctx.db.column_info(part.table, col.sources[0]).get("semantic") == "age":
-            fixes.append(set_field(part.table, col.name, {"op": "top_code", "max": 89}))
+            fixes.append(set_field(part.table, col.name, {"op": "top_code", "max": max_age}))
         else:
             fixes.append({"edit": "remove_field", "table": part.table, "field": col.name})
     shown = "; ".join(f"{c.name}: {', '.join(map(str, v[:4]))}" for _, c, v, _ in hits)
     pairs = [(p, c) for p, c, _, _ in hits]
-    return [finding("hipaa_age_90", f"Values that tell a reader the person is over 89 ({shown}); only one "
-                    "open 90+ group is allowed.", fields=_fields(pairs), rows=sum(n for *_, n in hits),
-                    hint="top_code age with max 89 (ages become 90+); share age, not birth years", fix=fixes)]
+    return [finding("hipaa_age_90", f"Values that tell a reader the person is over {max_age} ({shown}); only "
+                    f"one open {max_age + 1}+ group is allowed.", fields=_fields(pairs),
+                    rows=sum(n for *_, n in hits), evidence={"max_age": max_age}, fix=fixes,
+                    hint=f"top_code age with max {max_age} (ages become {max_age + 1}+); share age, not birth years")]
 
 
 # ---------------------------------------------------------------------------------------- limited data set

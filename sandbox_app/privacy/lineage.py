@@ -80,10 +80,10 @@ def true_ages(db, truth: np.ndarray) -> np.ndarray:
     return out
 
 
-def places_over_89(values: pd.Series, ages: np.ndarray, grain: str) -> list:
-    """The published values that tell a reader the person is over 89 — every resident showing it is 90 or
-    older — beyond the one open "90 or older" category HIPAA allows (one value that holds everyone over 89
-    in the extract, written as top-coded "90+", a flag, or text ending in "+")."""
+def places_over_89(values: pd.Series, ages: np.ndarray, grain: str, max_age: int = 89) -> list:
+    """The published values that tell a reader the person is over `max_age` (89) — every resident showing it
+    is older — beyond the one open "90 or older" category HIPAA allows (one value that holds everyone over
+    `max_age` in the extract, written as top-coded "90+", a flag, or text ending in "+")."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     known = (codes >= 0) & ~np.isnan(ages)
     if not known.any():
@@ -91,12 +91,12 @@ def places_over_89(values: pd.Series, ages: np.ndarray, grain: str) -> list:
     codes, ages_known = codes[known], ages[known]
     youngest = np.full(len(uniques), np.inf)
     np.minimum.at(youngest, codes, ages_known)
-    over = np.flatnonzero(youngest > 89)
+    over = np.flatnonzero(youngest > max_age)
     if not len(over):
         return []
     if len(over) == 1:
         value = uniques[over[0]]
-        holds_all = bool((codes[ages_known > 89] == over[0]).all())
+        holds_all = bool((codes[ages_known > max_age] == over[0]).all())
         open_band = grain in ("top_coded", "flag") or str(value).strip().endswith("+")
         if holds_all and open_band:
             return []

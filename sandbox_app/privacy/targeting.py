@@ -3,7 +3,7 @@ birth date, discloses about those few people whatever fields the share keeps (ag
 
 from __future__ import annotations
 
-import numpy as np
+import pandas as pd
 
 from sandbox_app.privacy.catalogue import Finding, finding
 from sandbox_app.privacy.context import ShareContext, identifies
@@ -20,7 +20,7 @@ def check_targeted_filter(ctx: ShareContext) -> list[Finding]:
         row_filter = part.filter
         if row_filter is None or not len(part.frame):
             continue
-        selected = int(len(np.unique(part.truth[part.truth >= 0])))
+        selected = int(len(pd.unique(part.truth[part.truth >= 0])))
         if selected >= k:
             continue
         by_who = row_filter.has_category("direct_identifier") or row_filter.reads(*WHO_SEMANTICS)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,90 +20,21 @@ import pandas as pd
 
 from sandbox_app.errors import DatabaseError, Problem, ShareError
 from sandbox_app.sharing import transforms as tf
-from sandbox_app.sharing.aggregate import AggregateResult, aggregate
+from sandbox_app.sharing.aggregate import aggregate
 from sandbox_app.sharing.database import ROW_ID, CityDatabase
 from sandbox_app.sharing.document import FieldOp, ShareDocument, TableShare
+from sandbox_app.sharing.extract import (
+    Extract,
+    OutputColumn,
+    TablePart,
+    by_sensitivity,
+    most_sensitive,
+)
 from sandbox_app.sharing.limits import work_problems
-from synthetic.categories import CATEGORIES
 from synthetic.check import did_you_mean
 from synthetic.expr import ExpressionError, parse
 
-SOURCE_TABLE = "source_table"
-_LEVELS = {"public": 0, "internal": 1, "confidential": 2, "restricted": 3}
 _PARTNER = {"lat": "lon", "lon": "lat"}
-
-
-@dataclass
-class OutputColumn:
-    """One column of an extract and where it comes from (for rules, risk and usefulness).
-
-    A derived column (or a row filter, op "filter") carries *every* category and meaning of the columns it
-    reads: `categories` and `semantics` list them all; `category` is the most sensitive one.
-    """
-
-    name: str
-    table: str
-    op: str
-    params: dict
-    sources: list[str]  # original columns; for derive and filter, the columns the expression reads
-    category: str  # for derive, the most sensitive category among its sources
-    semantic: str  # the source column's; "derived" for derive, "filter" for a row filter
-    grain: str  # exact, year, quarter, month, band10, zip3, neighbourhood, grid, flag, derived, pseudonym, …
-    categories: tuple[str, ...] = ()  # every source's category (most sensitive first)
-    semantics: tuple[str, ...] = ()  # every source's semantic (birth_date, ssn, zip, resident_attribute:x …)
-    singles_out: bool = False  # measured by the privacy engine: a one-to-one re-encoding of an identifier
-
-    def __post_init__(self) -> None:
-        if not self.categories:
-            self.categories = (self.category,) if self.category else ()
-        if not self.semantics:
-            self.semantics = (self.semantic,) if self.semantic else ()
-
-    def has_category(self, *categories: str) -> bool:
-        return any(c in self.categories for c in categories)
-
-    def reads(self, *semantics: str) -> bool:
-        """Does the column (or any column it is computed from) carry one of these meanings?"""
-        return any(s in self.semantics for s in semantics)
-
-
-@dataclass
-class TablePart:
-    """The rows and fields one table contributes. `truth[i]` is the resident behind row i (facilitator data)."""
-
-    table: str
-    frame: pd.DataFrame  # output columns only, in the order the share lists them; index 0..n-1
-    truth: np.ndarray  # resident_id per row (-1 if the ground truth has none)
-    row_ids: np.ndarray  # SQLite rowid per row
-    columns: list[OutputColumn]
-    rows_before_filter: int
-    filter: OutputColumn | None = None  # the row filter: membership discloses what it reads
-
-
-@dataclass
-class Extract:
-    """What a share yields: one part per table, and the aggregate table if the share asks for one."""
-
-    share: ShareDocument
-    parts: list[TablePart] = field(default_factory=list)
-    aggregate: AggregateResult | None = None
-
-    @property
-    def frame(self) -> pd.DataFrame:
-        """What the recipient gets: the aggregate table, the single part's rows, or every part's rows with a
-        leading `source_table` column."""
-        if self.aggregate is not None:
-            return self.aggregate.frame
-        if not self.parts:
-            return pd.DataFrame()
-        if len(self.parts) == 1:
-            return self.parts[0].frame
-        frames = [p.frame.assign(**{SOURCE_TABLE: p.table})[[SOURCE_TABLE, *p.frame.columns]] for p in self.parts]
-        return pd.concat(frames, ignore_index=True)
-
-    @property
-    def columns(self) -> list[OutputColumn]:
-        return [c for p in self.parts for c in p.columns]
 
 
 # ------------------------------------------------------------------------------------- checking
@@ -307,25 +237,13 @@ def _pick(values: pd.Series, positions: np.ndarray | None) -> pd.Series:
     return pd.Series(values.array.take(positions), name=values.name)
 
 
-def _most_sensitive(categories: list[str]) -> str:
-    if not categories:
-        return "public"
-    return max(categories, key=lambda c: _LEVELS.get(CATEGORIES.get(c, "internal"), 1))
-
-
-def _by_sensitivity(categories: list[str]) -> tuple[str, ...]:
-    """Distinct categories, most sensitive first (ties in the order given)."""
-    distinct = list(dict.fromkeys(categories))
-    return tuple(sorted(distinct, key=lambda c: -_LEVELS.get(CATEGORIES.get(c, "internal"), 1)))
-
-
 def _computed_column(db: CityDatabase, table: str, name: str, op: str, params: dict, sources: list[str],
                      grain: str) -> OutputColumn:
     """A column computed from `sources` (derive, or a row filter): it carries all their categories and meanings."""
     infos = [_column_info(db, table, c) for c in sources]
-    categories = _by_sensitivity([str(i.get("category") or "internal") for i in infos])
+    categories = by_sensitivity([str(i.get("category") or "internal") for i in infos])
     semantics = tuple(dict.fromkeys(str(i.get("semantic") or "") for i in infos))
-    return OutputColumn(name, table, op, params, sources, _most_sensitive(list(categories)),
+    return OutputColumn(name, table, op, params, sources, most_sensitive(list(categories)),
                         "derived" if op == "derive" else "filter", grain, categories, semantics)
 
 
