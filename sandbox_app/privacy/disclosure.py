@@ -12,6 +12,7 @@ from sandbox_app.privacy.context import ShareContext, identifies, is_quasi, is_s
 from sandbox_app.privacy.fixes import remove_field, set_field
 from sandbox_app.privacy.linkage import run_linkage
 from sandbox_app.privacy.metrics import classes_below, risk_metrics
+from sandbox_app.privacy.targeting import selected_residents
 from sandbox_app.privacy.usefulness import grain_satisfies
 from sandbox_app.sharing.aggregate import recoverable_mask
 from sandbox_app.sharing.database import ROW_ID
@@ -98,10 +99,6 @@ def _flag_measures(ctx: ShareContext) -> list[tuple[str, str]]:
     return out
 
 
-def _selected_residents(part) -> int:
-    return int(len(pd.unique(part.truth[part.truth >= 0])))
-
-
 def check_small_cells(ctx: ShareContext) -> list[Finding]:
     agg = ctx.extract.aggregate
     if agg is None:
@@ -141,7 +138,7 @@ def check_small_cells(ctx: ShareContext) -> list[Finding]:
                                row_positions=rows_where(table, agg.rows_in(
                                    shown.to_numpy() & agg.frame.index.isin(disguised.index)))))
     part = ctx.parts[0]
-    selected = _selected_residents(part)
+    selected = selected_residents(ctx, part)
     if part.filter is not None and 0 < selected < n:
         out.append(finding("small_cells", f"The row filter selects {selected} resident"
                            f"{'s' if selected != 1 else ''} (fewer than {n}): every cell, published, suppressed "

@@ -11,6 +11,12 @@ from sandbox_app.privacy.context import ShareContext, identifies
 WHO_SEMANTICS = ("birth_date",)
 
 
+def selected_residents(ctx: ShareContext, part) -> int:
+    """How many distinct residents a table's row filter selects (cached per filter: the live meter re-asks)."""
+    key = (part.table, "selected-residents", part.filter.params.get("expr") if part.filter else None)
+    return ctx.db.memo(key, lambda: int(len(pd.unique(part.truth[part.truth >= 0]))))
+
+
 def check_targeted_filter(ctx: ShareContext) -> list[Finding]:
     if not ctx.row_level:
         return []
@@ -20,7 +26,7 @@ def check_targeted_filter(ctx: ShareContext) -> list[Finding]:
         row_filter = part.filter
         if row_filter is None or not len(part.frame):
             continue
-        selected = int(len(pd.unique(part.truth[part.truth >= 0])))
+        selected = selected_residents(ctx, part)
         if selected >= k:
             continue
         by_who = row_filter.has_category("direct_identifier") or row_filter.reads(*WHO_SEMANTICS)
