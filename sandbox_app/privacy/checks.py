@@ -9,6 +9,7 @@ from sandbox_app.privacy.context import ShareContext, identifies, is_sensitive
 from sandbox_app.privacy.fixes import remove_field, set_field, set_key
 from sandbox_app.privacy.free_text import check_free_text  # noqa: F401  (a rule of this catalogue)
 from sandbox_app.privacy.hipaa import check_limited_data_set, check_safe_harbor  # noqa: F401  (rules too)
+from sandbox_app.privacy.lineage import rows_filter_for
 from synthetic.categories import PHI_CATEGORIES
 
 # Categories whose own law decides (so the generic agreement-scope finding is not repeated for them).
@@ -121,8 +122,25 @@ def check_minimisation(ctx: ShareContext) -> list[Finding]:
         severity = "major" if ctx.identified_parts() or any(is_sensitive(c) for _, c in ctx.columns()) else "minor"
         out.append(finding("data_minimisation", f"{u.shared_rows - u.useful_rows:,} of {u.shared_rows:,} shared "
                            "records are about residents the purpose does not need.", severity=severity,
-                           rows=u.shared_rows - u.useful_rows,
+                           rows=u.shared_rows - u.useful_rows, fix=_needed_rows_fix(ctx),
                            hint="add a row filter (where) that keeps only the residents the request is about"))
+    return out
+
+
+def _needed_rows_fix(ctx: ShareContext) -> list[dict]:
+    """set_where edits keeping only the residents the purpose needs, where `needs.rows` can be written over
+    the table's own columns (each attribute it reads copied in a column of the table)."""
+    rows = ctx.exercise.needs.rows
+    if not rows:
+        return []
+    out = []
+    for part in ctx.parts:
+        where = rows_filter_for(ctx.scenario, ctx.db, part.table, rows)
+        if where is None:
+            return []
+        current = ctx.share.tables[[t.table for t in ctx.share.tables].index(part.table)].where
+        out.append({"edit": "set_where", "table": part.table,
+                    "where": f"({current}) and ({where})" if current else where})
     return out
 
 
@@ -258,7 +276,8 @@ def _benefit_recipients_beyond_purpose(ctx: ShareContext) -> list[Finding]:
     return [finding(rule, f"{extra:,} named records are about benefit recipients the purpose does not cover: "
                     "being on the list alone tells the recipient they receive benefits.", rows=extra,
                     fields=sorted({c.name for p in ctx.identified_parts() for c in p.columns if identifies(c)}),
-                    hint="filter the rows to exactly the programme and residents the purpose covers")]
+                    hint="filter the rows to exactly the programme and residents the purpose covers",
+                    fix=_needed_rows_fix(ctx))]
 
 
 def check_housing_dv(ctx: ShareContext) -> list[Finding]:

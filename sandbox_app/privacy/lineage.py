@@ -4,10 +4,12 @@ derived value still carries a date, and the true age of the resident behind each
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
-from synthetic.expr import Call, Column, parse
+from synthetic.expr import FUNCTIONS, Call, Column, ExpressionError, parse
 from synthetic.expr import _children as children
 
 # Builtin generators -> the resident attributes (columns of _residents) they reveal.
@@ -101,3 +103,36 @@ def places_over_89(values: pd.Series, ages: np.ndarray, grain: str, max_age: int
         if holds_all and open_band:
             return []
     return sorted((uniques[i] for i in over), key=str)
+
+
+_WORD = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|[A-Za-z_][A-Za-z0-9_]*")
+_KEYWORDS = {"and", "or", "not", "in", "is", "null", "between", "true", "false", "none"}
+
+
+def rows_filter_for(scenario, db, table: str, rows_expr: str) -> str | None:
+    """`needs.rows` (an expression on resident attributes) written over `table`'s own columns: each attribute
+    replaced by the column that copies it (age by the years since the birth date), or None when some
+    attribute has no such column. Checked by parsing it against the table."""
+    columns = db.columns(table)
+    copies: dict[str, str] = {}
+    for department in scenario.departments:
+        for t in department.tables:
+            if t.name == table:
+                for f in t.fields:
+                    if f.attribute and f.attribute not in copies:
+                        copies[f.attribute] = f.name
+                    if f.gen == "birth_date" and "age" not in copies:
+                        copies["age"] = f"years_between({f.name}, date('{scenario.reference_date.isoformat()}'))"
+    def swap(match: re.Match) -> str:
+        word = match.group(0)
+        if word[0] in "'\"`" or word.lower() in _KEYWORDS or word.lower() in FUNCTIONS:
+            return word
+        if word not in copies:
+            raise KeyError(word)
+        return copies[word]
+    try:
+        text = _WORD.sub(swap, rows_expr)
+        parse(text, columns)
+    except (KeyError, ExpressionError):
+        return None
+    return text

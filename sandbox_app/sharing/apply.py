@@ -24,6 +24,7 @@ from sandbox_app.sharing.aggregate import aggregate
 from sandbox_app.sharing.database import ROW_ID, CityDatabase
 from sandbox_app.sharing.document import FieldOp, ShareDocument, TableShare
 from sandbox_app.sharing.extract import (
+    SOURCE_TABLE,
     Extract,
     OutputColumn,
     TablePart,
@@ -355,4 +356,4 @@ def export_csv(extract: Extract, path: str | Path) -> Path:
     return path
 
 
-__all__ = ["Extract", "OutputColumn", "TablePart", "apply_share", "check_share", "export_csv", "key_department"]
+__all__ = ["SOURCE_TABLE", "Extract", "OutputColumn", "TablePart", "apply_share", "check_share", "export_csv", "key_department"]
