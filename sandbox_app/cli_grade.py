@@ -34,7 +34,7 @@ def cmd_grade(args) -> int:
     progress = TextProgress("grading", enabled=None if not args.json else False)
     try:
         grading = grade_results(args.results, packs=args.pack or (), keys=args.key or (),
-                                scenarios=args.scenario or (), state=progress)
+                                scenarios=args.scenario or (), state=progress, workers=args.workers)
     except SandboxError as err:   # the facilitator's own --pack, --key or --scenario
         print(str(err), file=sys.stderr)
         return EXIT_USAGE
@@ -69,6 +69,8 @@ def add_grade_command(sub) -> None:
                    "default: the keys `pack` kept on this computer); its pack beside it is used too")
     p.add_argument("--scenario", action="append", metavar="SCENARIO", help="a scenario file results were "
                    "made from without a pack (built-in scenarios are found by name)")
+    p.add_argument("--workers", type=int, metavar="N", help="processes that score shares when there are many "
+                   "distinct ones (default: one per CPU, up to 4; 1: none)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--csv", metavar="FILE", help="also write one CSV row per result file")
     p.add_argument("--html", metavar="FILE", help="also write the debrief report (one offline HTML file)")

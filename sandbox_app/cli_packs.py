@@ -8,14 +8,21 @@ import sys
 
 
 def cmd_pack(args) -> int:
+    from sandbox_app.errors import PackError
     from sandbox_app.packs import load_grading_key, verify_pack
 
     if args.verify:
         if args.scenario or args.out:
             print("pack --verify takes only the pack file (and --key)", file=sys.stderr)
             return 2
-        key = load_grading_key(args.key) if args.key else None
-        info = verify_pack(args.verify, key=key)
+        try:
+            key = load_grading_key(args.key) if args.key else None
+            info = verify_pack(args.verify, key=key)
+        except PackError as err:
+            if not args.json:
+                raise
+            print(json.dumps({"pack": args.verify, "ok": False, "error": str(err)}, indent=2))
+            return err.exit_code
         m = info.manifest
         summary = {"pack": args.verify, "ok": True, "pack_id": m.pack_id, "scenario": m.scenario_name,
                    "title": info.title, "exercises": info.exercises, "app_version": m.app_version,
@@ -69,9 +76,11 @@ def _minutes(text: str) -> int:
     return value
 
 
-def add_pack_commands(sub) -> None:
-    from sandbox_app.packs.manifest import SHOW_MODEL_ANSWER
+# As sandbox_app.packs.manifest.SHOW_MODEL_ANSWER, written out so `--help` imports nothing heavy (tested).
+SHOW_MODEL_ANSWER = ("never", "after_approve", "always")
 
+
+def add_pack_commands(sub) -> None:
     p = sub.add_parser("pack", help="write a scenario pack (.citypack) for trainees, or --verify one",
                        description="Write a scenario pack for trainees, or check one without installing it. "
                        "The grading key is written beside the pack (FILE.citypack.key) and is never inside it.",

@@ -209,6 +209,22 @@ def test_html_debrief_holds_the_right_numbers_and_nothing_external(room, results
     assert (tmp_path / "d.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
+def test_scoring_on_several_processes_gives_the_same_grades(room, results, monkeypatch):
+    from sandbox_app.grading import parallel
+
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)  # the room has two distinct shares: use the pool anyway
+    scored_in_pool = []
+    real = parallel.prescore
+    monkeypatch.setattr(parallel, "prescore", lambda *a, **kw: scored_in_pool.append(real(*a, **kw)))
+    (results / "notes.json").write_text("[]")
+    serial = grade_results([results], keys=[room[0].key_path], workers=1)
+    pooled = grade_results([results], keys=[room[0].key_path], workers=2)
+    assert scored_in_pool == [0, 2]
+    assert [r.to_dict() for r in pooled.results] == [r.to_dict() for r in serial.results]
+    assert {r.trainee: r.verdict for r in pooled.results if r.trainee} == {"Ada": "approve", "Bo": "approve",
+                                                                           "Cy": "revise", "Di": "approve"}
+
+
 def test_the_grading_benchmark_still_runs(tmp_path):
     """benchmarks/bench_grade.py end to end at a tiny size, so it cannot rot (it asserts nothing about speed)."""
     import subprocess

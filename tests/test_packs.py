@@ -15,6 +15,7 @@ from sandbox_app.cli import main
 from sandbox_app.errors import PackError
 from sandbox_app.packs import (
     PackSettings,
+    installed_packs,
     load_grading_key,
     open_pack,
     packs_dir,
@@ -72,8 +73,9 @@ def _rebuild(src: Path, dst: Path, *, edit=None, add=(), fix_checksums=False, ma
         if data is not None:
             members.append((info, data))
     if fix_checksums:
-        for info, data in members:
-            manifest["files"][info.filename] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        for info, data in [*members, *add]:
+            name = info if isinstance(info, str) else info.filename
+            manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
     if manifest_edit:
         manifest_edit(manifest)
     with warnings.catch_warnings():
@@ -113,6 +115,7 @@ def test_round_trip_gives_identical_scenario_database_and_settings(made):
     assert installed.result_key == key.result_key == derive_result_key(key.secret, written.pack_id)
     assert open_pack(written.path).folder == installed.folder  # opening it again reuses the installed copy
     assert [p.name for p in packs_dir().iterdir()] == [written.pack_id]
+    assert [p.pack_id for p in installed_packs()] == [written.pack_id]
 
 
 def test_the_grading_key_is_never_inside_the_pack(made):
@@ -206,6 +209,7 @@ def test_file_not_in_the_manifest(made, tmp_path):
     ("C:/Windows/evil.dll", ["absolute path"]),
     ("scenario/../../evil.sh", ["leaves the pack"]),
     ("scenario\\..\\evil.sh", ["backslash"]),
+    ("scenario/./answers-city.yaml", ["'.' or '//'"]),
 ])
 def test_paths_outside_the_pack(made, tmp_path, name, words):
     pack = _rebuild(made[0].path, tmp_path / "escape.citypack", add=[(name, b"#!/bin/sh\n")])
@@ -289,6 +293,13 @@ def test_another_pack_claiming_an_installed_id_is_refused(made, tmp_path):
     assert open_pack(written.path).settings.show_model_answer == "never"
 
 
+def test_cli_offers_exactly_the_settings_packs_know():
+    from sandbox_app.cli_packs import SHOW_MODEL_ANSWER as CHOICES
+    from sandbox_app.packs.manifest import SHOW_MODEL_ANSWER
+
+    assert CHOICES == SHOW_MODEL_ANSWER
+
+
 def test_cli_pack_and_verify(tmp_path, capsys):
     out = tmp_path / "ws.citypack"
     assert main(["pack", str(SCENARIO), "--out", str(out), "--show-model-answer", "always",
@@ -305,4 +316,13 @@ def test_cli_pack_and_verify(tmp_path, capsys):
     (tmp_path / "junk.citypack").write_bytes(b"PK\x03\x04junk")
     assert main(["pack", "--verify", str(tmp_path / "junk.citypack")]) == 1
     assert "truncated or damaged" in capsys.readouterr().err
+    assert main(["pack", "--verify", str(tmp_path / "junk.citypack"), "--json"]) == 1
+    refused = json.loads(capsys.readouterr().out)
+    assert refused["ok"] is False and "truncated or damaged" in refused["error"]
     assert main(["pack", str(SCENARIO)]) == 2
+
+
+def test_a_file_and_a_folder_of_the_same_name(made, tmp_path):
+    pack = _rebuild(made[0].path, tmp_path / "clash.citypack", fix_checksums=True,
+                    add=[("scenario/answers-city.yaml/x.json", b"{}")])
+    _refused(pack, "scenario/answers-city.yaml/x.json", "cannot be extracted")

@@ -90,21 +90,29 @@ def result_files(paths) -> list[Path]:
     return out
 
 
-def grade_results(paths, *, packs=(), keys=(), scenarios=(), state: TaskState | None = None) -> Grading:
+def grade_results(paths, *, packs=(), keys=(), scenarios=(), state: TaskState | None = None,
+                  workers: int | None = None) -> Grading:
     """Grade every result file in `paths` (files or folders). PackError/ScenarioError for a bad --pack,
-    --key or --scenario (the facilitator's own inputs); problems with result files become flags."""
+    --key or --scenario (the facilitator's own inputs); problems with result files become flags.
+
+    Files are read and checked first; then the distinct shares are scored, on `workers` processes when there
+    are many (default: one per CPU, up to 4; 1 scores everything here), then each result gets its score.
+    """
+    from sandbox_app.grading.parallel import prescore
+
     files = result_files(paths)
     sources = Sources(packs, keys, scenarios)
     graded: list[GradedResult] = []
     try:
-        for i, path in enumerate(files):
-            graded.append(_grade_one(path, sources))
-            if state is not None:
-                state.set_progress((i + 1) / len(files), path.name)
-                if state.is_cancelled():
-                    from synthetic.progress import Cancelled
-
-                    raise Cancelled()
+        read = [_read_one(path, sources) for path in files]
+        _cancel_point(state, 0.1, "read every file")
+        prescore([(source, r.exercise, share) for r, share, source in read if source is not None],
+                 workers=workers, state=state)
+        for i, (result, share, source) in enumerate(read):
+            if source is not None:
+                _score_one(result, share, source)
+            graded.append(result)
+            _cancel_point(state, 0.9 + 0.1 * (i + 1) / len(read), Path(result.file).name)
         _flag_duplicates(graded)
         notes = [f"{s.label}: signatures checked with {s.key_from}" for s in sources.used()]
     finally:
@@ -112,13 +120,23 @@ def grade_results(paths, *, packs=(), keys=(), scenarios=(), state: TaskState | 
     return Grading(graded, notes)
 
 
-def _grade_one(path: Path, sources: Sources) -> GradedResult:
+def _cancel_point(state: TaskState | None, fraction: float, status: str) -> None:
+    if state is not None:
+        state.set_progress(fraction, status)
+        if state.is_cancelled():
+            from synthetic.progress import Cancelled
+
+            raise Cancelled()
+
+
+def _read_one(path: Path, sources: Sources) -> tuple[GradedResult, dict | None, Source | None]:
+    """The result with everything but its score, its share, and the source to score it against (or None)."""
     result = GradedResult(str(path))
     try:
         data = read_result(path)
     except ResultError as err:
         result.flags["unreadable"] = str(err.problems[0])
-        return result
+        return result, None, None
     scenario = data["scenario"]
     result.trainee = data["trainee"].strip()
     result.scenario = str(scenario.get("name"))
@@ -134,23 +152,26 @@ def _grade_one(path: Path, sources: Sources) -> GradedResult:
     source = sources.for_result(result.scenario, result.pack_id)
     if isinstance(source, str):
         result.flags["other_pack"] = source
-        return result
+        return result, None, None
     result.source = source.label
     _check_source(result, data, source)
+    return result, data["share"], source
+
+
+def _score_one(result: GradedResult, share: dict, source: Source) -> None:
     try:
-        result.scored = source.score(result.exercise, data["share"], str(path))
+        result.scored = source.score(result.exercise, share, result.file)
     except ShareError as err:
         result.flags["unscorable"] = str(err.problems[0])
-        return result
+        return
     except SandboxError as err:  # the city cannot be opened or generated: nothing here can be scored
         result.flags["unscorable"] = f"the city cannot be used: {err.problems[0].message}"
-        return result
+        return
     s = result.scored
     if result.claimed != (s.verdict, s.privacy, s.usefulness):
         verdict, privacy, usefulness = result.claimed
         result.flags["score_differs"] = (f"the file says {verdict} {privacy}/{usefulness}; the engine gives "
                                          f"{s.verdict} {s.privacy}/{s.usefulness}")
-    return result
 
 
 def _check_source(result: GradedResult, data: dict, source: Source) -> None:

@@ -10,6 +10,7 @@ import datetime as dt
 import html
 import os
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 from sandbox_app import __version__
@@ -94,8 +95,13 @@ def _room_view(ex: ExerciseSummary, names: dict[str, str]) -> str:
         parts.append(f'{marker} class="point" data-trainee="{_e(names[r.trainee])}" data-privacy="{s.privacy}" '
                      f'data-usefulness="{s.usefulness}" fill="{colour}" fill-opacity="0.7">'
                      f'<title>{_e(label)}</title></{marker.split()[0][1:]}>')
+    stacked = Counter((r.scored.privacy, r.scored.usefulness) for r in ex.counted)
+    for (privacy, usefulness), n in sorted(stacked.items()):
+        if n > 1:  # trainees with the same scores sit on one spot: say how many
+            x, y = pad + span * privacy / 100, top + span * (1 - usefulness / 100)
+            parts.append(f'<text class="stack" x="{x + 7:.1f}" y="{y + 4:.1f}" data-count="{n}">×{n}</text>')
     parts.append("</svg>")
-    caption = "Room view: privacy against usefulness (● approve, ■ revise, ✕ reject)"
+    caption = "Room view: privacy against usefulness (● approve, ■ revise, ✕ reject; ×n: n trainees on one spot)"
     return f"<figure><figcaption>{caption}</figcaption>{''.join(parts)}</figure>"
 
 
@@ -172,6 +178,9 @@ def write_debrief(grading: Grading, path: str | Path, **options) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a report is for sharing
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

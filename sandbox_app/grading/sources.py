@@ -38,7 +38,24 @@ class Scored:
     reidentified: int
 
 
-@dataclass
+def score_one(db, scenario: Scenario, exercise: str, share: dict) -> Scored | list[Problem]:
+    """Score one share (a plain dict, as in a result file); the problems if it cannot be applied."""
+    from sandbox_app.privacy.score import score_share
+    from sandbox_app.sharing.document import parse_share_text
+
+    try:
+        doc = parse_share_text(canonical_json(share).decode("utf-8"), "share")
+        report = score_share(db, scenario, exercise, doc, file="share")
+    except ShareError as err:
+        return list(err.problems)
+    m = report.metrics
+    return Scored(report.verdict, report.privacy_score, report.usefulness_score,
+                  tuple({"rule": f.rule, "severity": f.severity, "title": f.title, "citation": f.citation,
+                         "message": f.message} for f in report.findings),
+                  int(m.records), int(m.reidentified_by_linkage))
+
+
+@dataclass(eq=False)
 class Source:
     """One pack or scenario that results are graded against."""
 
@@ -52,40 +69,34 @@ class Source:
     _db: object = None
     _scores: dict = field(default_factory=dict)
 
+    def database_path(self) -> Path:
+        """The city this source scores against (generated and cached first if it is not there yet)."""
+        path = self.pack.database_path() if self.pack else None
+        if path is None:
+            from sandbox_app.cache import cached_database
+
+            path = cached_database(self.scenario)
+        return path
+
     def database(self):
         from sandbox_app.sharing.database import CityDatabase
 
         if self._db is None:
-            path = self.pack.database_path() if self.pack else None
-            if path is None:
-                from sandbox_app.cache import cached_database
-
-                path = cached_database(self.scenario)
-            self._db = CityDatabase(path)
+            self._db = CityDatabase(self.database_path())
         return self._db
+
+    @staticmethod
+    def key_of(exercise: str, share: dict) -> tuple[str, str]:
+        return exercise, hashlib.sha256(canonical_json(share)).hexdigest()
 
     def score(self, exercise: str, share: dict, file: str) -> Scored:
         """The engine's verdict on `share` for `exercise`; ShareError if the share cannot be applied."""
-        from sandbox_app.privacy.score import score_share
-        from sandbox_app.sharing.document import parse_share_text
-
-        digest = hashlib.sha256(canonical_json(share)).hexdigest()
-        cache_key = (exercise, digest)
-        if cache_key not in self._scores:
-            try:
-                doc = parse_share_text(canonical_json(share).decode("utf-8"), file)
-                report = score_share(self.database(), self.scenario, exercise, doc, file=file)
-                m = report.metrics
-                self._scores[cache_key] = Scored(
-                    report.verdict, report.privacy_score, report.usefulness_score,
-                    tuple({"rule": f.rule, "severity": f.severity, "title": f.title, "citation": f.citation,
-                           "message": f.message} for f in report.findings),
-                    int(m["records"]), int(m["reidentified_by_linkage"]))
-            except ShareError as err:
-                self._scores[cache_key] = err
-        found = self._scores[cache_key]
-        if isinstance(found, ShareError):
-            raise ShareError([Problem(file, p.line, p.path, p.message, p.hint) for p in found.problems])
+        key = self.key_of(exercise, share)
+        if key not in self._scores:
+            self._scores[key] = score_one(self.database(), self.scenario, exercise, share)
+        found = self._scores[key]
+        if isinstance(found, list):
+            raise ShareError([Problem(file, p.line, p.path, p.message, p.hint) for p in found])
         return found
 
     def close(self) -> None:

@@ -74,13 +74,15 @@ def _open_zip(pack: Path) -> zipfile.ZipFile:
 
 
 def _check_name(pack: Path, name: str) -> None:
-    parts = PurePosixPath(name).parts
+    parts = name.rstrip("/").split("/")   # raw parts: PurePosixPath would quietly drop "." and "//"
     if name.startswith(("/", "\\")) or _DRIVE.match(name):
         raise _refuse(pack, "an absolute path is not allowed in a pack", member=name)
     if "\\" in name or "\x00" in name:
         raise _refuse(pack, "a path with a backslash or NUL is not allowed in a pack", member=name)
-    if ".." in parts or "." in parts or "//" in name.rstrip("/"):
+    if ".." in parts:
         raise _refuse(pack, "a path that leaves the pack ('..') is not allowed", member=name)
+    if "." in parts or "" in parts:
+        raise _refuse(pack, "a path with '.' or '//' in it is not allowed in a pack", member=name)
 
 
 def check_members(pack: Path, zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
@@ -175,8 +177,11 @@ def verify_into(pack: Path, staging: Path) -> VerifiedPack:
         for name, entry in manifest.files.items():
             info = members[name]
             target = staging.joinpath(*PurePosixPath(name).parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            digest, size, _ = _read_member(pack, zf, info, target, entry["size"], CHANGED)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                digest, size, _ = _read_member(pack, zf, info, target, entry["size"], CHANGED)
+            except OSError as err:  # disk full, or a file and a folder of the same name
+                raise _refuse(pack, f"cannot be extracted: {err.strerror or err}", member=name) from None
             if digest != entry["sha256"] or size != entry["size"]:
                 raise _refuse(pack, CHANGED, "copy the pack again from the facilitator", member=name)
     settings = PackSettings.from_dict(_json(pack, staging, SETTINGS), f"{pack}: {SETTINGS}")

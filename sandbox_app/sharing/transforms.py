@@ -156,8 +156,8 @@ def keep(values: pd.Series) -> pd.Series:
 
 def pseudonym(values: pd.Series, key: bytes) -> pd.Series:
     """Keyed HMAC-SHA256 of the normalised value, first 16 hex characters. Irreversible without `key`."""
-    def sign(distinct: pd.Series) -> list[str]:
-        return [hmac.new(key, normalise(v).encode(), hashlib.sha256).hexdigest()[:16] for v in distinct]
+    def sign(distinct: pd.Series) -> list[str]:  # hmac.digest: OpenSSL's one-shot HMAC, same bytes as hmac.new
+        return [hmac.digest(key, normalise(v).encode(), "sha256").hex()[:16] for v in distinct]
     return per_distinct(values, sign)
 
 

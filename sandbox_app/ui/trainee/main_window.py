@@ -10,19 +10,18 @@ from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QStackedWidget
 
 from sandbox_app.errors import SandboxError
-from sandbox_app.scenario.loader import builtin_scenarios, load_scenario
+from sandbox_app.scenario.builtins import builtin_scenarios
 from sandbox_app.ui.common.logs import data_dir
 from sandbox_app.ui.common.tasks import TaskRunner
-from sandbox_app.ui.trainee.exercise_page import ExercisePage
 from sandbox_app.ui.trainee.start_page import StartPage
-from sandbox_app.workspace.city import open_city, open_pack_city
-from sandbox_app.workspace.store import Workspace, scenario_key
 
 log = logging.getLogger("city_sandbox.ui")
 OPENABLE = (".yaml", ".yml", ".citypack")
 
 
 def _load_builtins(state) -> list:
+    from sandbox_app.scenario.loader import load_scenario
+
     out = []
     names = list(builtin_scenarios())
     for i, name in enumerate(names):
@@ -37,7 +36,7 @@ def _load_builtins(state) -> list:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, workspace: Workspace | None, workspace_problem: str = "") -> None:
+    def __init__(self, workspace, workspace_problem: str = "") -> None:
         super().__init__()
         self.setWindowTitle("City Data-Sharing Sandbox")
         self.setAcceptDrops(True)
@@ -51,7 +50,7 @@ class MainWindow(QMainWindow):
         self.start.cancel_requested.connect(lambda: self.opener.cancel())
         self.start.fresh_button.clicked.connect(self.start_fresh_workspace)
         self.stack.addWidget(self.start)
-        self.page: ExercisePage | None = None
+        self.page = None  # the ExercisePage, made when the first scenario opens (it imports the engine)
         self.setCentralWidget(self.stack)
         self.opener = TaskRunner(self)
         self.opener.progress.connect(self.start.set_progress)
@@ -73,7 +72,8 @@ class MainWindow(QMainWindow):
             self.start.show_problem(workspace_problem)
             self.start.fresh_button.show()
         self._refresh_recent()
-        self.lister.start(_load_builtins)
+        # After the first paint: reading the scenario files imports the engine, which need not delay the window.
+        QTimer.singleShot(150, lambda: self.lister.start(_load_builtins))
 
     # ----------------------------------------------------------------------------------- menus
 
@@ -135,6 +135,8 @@ class MainWindow(QMainWindow):
             self.scenarios[name] = scenario
             submitted = 0
             if self.workspace is not None:
+                from sandbox_app.workspace.store import scenario_key
+
                 key = scenario_key(scenario)
                 submitted = sum(1 for e in scenario.exercises
                                 if self.workspace.status(key, e.id).state == "submitted")
@@ -154,6 +156,8 @@ class MainWindow(QMainWindow):
         self.show_start()
         self.start.set_busy(f"Preparing {Path(location).name if Path(location).suffix else location}…")
         self.statusBar().showMessage(f"Preparing {location}… (you can cancel)")
+        from sandbox_app.workspace.city import open_city, open_pack_city
+
         known = self.scenarios.get(location)
         if location.endswith(".citypack"):
             self.opener.start(lambda state: open_pack_city(location, state))
@@ -170,6 +174,8 @@ class MainWindow(QMainWindow):
         self.workspace.add_recent(session.location, session.scenario.title)
         self._refresh_recent()
         if self.page is None:
+            from sandbox_app.ui.trainee.exercise_page import ExercisePage
+
             self.page = ExercisePage(self.workspace)
             self.page.back_requested.connect(self.show_start)
             self.page.message.connect(lambda text: self.statusBar().showMessage(text, 10_000))
@@ -209,7 +215,7 @@ class MainWindow(QMainWindow):
 
     def start_fresh_workspace(self) -> None:
         from sandbox_app.workspace.opening import set_aside
-        from sandbox_app.workspace.store import default_workspace_path
+        from sandbox_app.workspace.store import Workspace, default_workspace_path
 
         try:
             path = default_workspace_path()

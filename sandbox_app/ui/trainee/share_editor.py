@@ -73,8 +73,10 @@ class ShareEditor(QObject):
             after = apply_edit(after, edit)
         if share_to_json(after) == share_to_json(self._document):
             return after
+        index = self.stack.index()
         self.stack.push(_EditCommand(self, self._document, after, text, merge_key))
-        self._settle()  # a merged keystroke does not move the index, so settle here too
+        if self.stack.index() == index:  # merged into the last step: the index did not move, so settle here
+            self._settle()
         return after
 
     def reset(self, document: ShareDocument, history: list[str] | None = None, index: int | None = None) -> None:
