@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
+from pathlib import Path
 
 DEFAULT_LIMIT = 1000
 TEXT_WIDTH = 40
@@ -15,6 +17,14 @@ def _limit(args) -> int | None:
 
 
 def cmd_sql(args) -> int:
+    try:
+        return _sql(args)
+    except BrokenPipeError:  # `… | head`: the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _sql(args) -> int:
     from sandbox_app.explore.sql import ReadOnlyDatabase
 
     with ReadOnlyDatabase(args.db, facilitator=args.facilitator) as db:
@@ -59,7 +69,7 @@ def cmd_export(args) -> int:
         written.append(export_query(catalog, args.query, args.out, args.name, args.format, timeout=args.timeout or None))
     for path in written:
         print(f"wrote {path}")
-    print(f"described in {args.out}/datapackage.json")
+    print(f"described in {Path(args.out) / 'datapackage.json'}")
     return 0
 
 

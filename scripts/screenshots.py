@@ -50,11 +50,106 @@ def dark_palette():
     return palette
 
 
+def explorer_shots(app, out: Path, suffix: str, size: tuple[int, int], private: Path) -> list[Path]:
+    """The datathon explorer on a freshly generated winter-storm city: catalogue and table (filtered and
+    sorted in SQL), catalogue search, the SQL console with a result and with a refused query, a chart."""
+    from PySide6.QtCore import Qt
+
+    from sandbox_app.scenario import load_scenario
+    from sandbox_app.ui.explorer.app import ExplorerWindow
+    from sandbox_app.ui.explorer.explorer_view import AGREEMENTS_TAB, CHART_TAB, JOURNEY_TAB, SQL_TAB
+    from synthetic.generate import generate_city
+
+    scenario = load_scenario("winter-storm")
+    city = private / "winter-storm.db"
+    generate_city(scenario, city, scenario_name=scenario.name)
+    window = ExplorerWindow(city)
+    window.resize(*size)
+    window.show()
+    view = window.view
+    shots: list[Path] = []
+
+    def shot(name: str) -> None:
+        _settle(app, 500)
+        path = out / f"explorer-{name}{suffix}.png"
+        window.grab().save(str(path))
+        shots.append(path)
+
+    table = view.table_view
+    view.catalog_panel.select_table("s311_service_requests")
+    _wait(app, lambda: table.model.rowCount() > 0 and table.model.query.table == "s311_service_requests")
+    columns = [table.model.column_name(c) for c in range(table.model.columnCount())]
+    table.header.editors()[columns.index("address")].setText("Apt")
+    table.header.flush()
+    _wait(app, lambda: not table.model.busy)
+    table.header.setSortIndicator(columns.index("opened_on"), Qt.SortOrder.DescendingOrder)
+    _wait(app, lambda: not table.model.busy and table.model.query.sort_column == "opened_on")
+    table.table.setCurrentIndex(table.model.index(0, columns.index("zip")))
+    _wait(app, lambda: view.column_panel.profile is not None)
+    shot("table")
+
+    view.catalog_panel.search.setText("birth")
+    view.catalog_panel.refresh()
+    model = view.catalog_panel.model
+    dept = model.item(1) if model.rowCount() > 1 else model.item(0)
+    view.catalog_panel.tree.setCurrentIndex(dept.child(0, 0).child(0, 0).index())
+    shot("catalog-search")
+    view.catalog_panel.search.clear()
+    view.catalog_panel.refresh()
+
+    view.tabs.setCurrentIndex(SQL_TAB)
+    console = view.console
+    console.editor.setPlainText("-- 311 requests by ZIP: how many, and how many were power outages\n"
+                                "SELECT zip, COUNT(*) AS requests,\n       SUM(request_type = 'power_outage') AS outages\n"
+                                "FROM s311_service_requests\nGROUP BY zip\nORDER BY requests DESC;")
+    console.run()
+    _wait(app, lambda: console.last_result is not None and console.results.model.rowCount() > 0)
+    shot("sql")
+    console.editor.setPlainText("-- the console only reads\nDELETE FROM s311_service_requests WHERE zip IS NULL;")
+    console.run()
+    _wait(app, lambda: console.run_button.isEnabled())
+    shot("sql-refused")
+
+    view.tabs.setCurrentIndex(CHART_TAB)
+    charts = view.charts
+    charts.source.setCurrentText("s311_service_requests")
+    charts.x.setCurrentText("request_type")
+    charts.draw()
+    _wait(app, lambda: charts.data is not None)
+    shot("chart")
+    charts.source.setCurrentText("power_medical_baseline_accounts")
+    charts.kind.setCurrentIndex(charts.kind.findData("map"))
+    charts.x.setCurrentText("zip")
+    charts.data = None
+    charts.draw()
+    _wait(app, lambda: charts.data is not None)
+    shot("map")
+    view.tabs.setCurrentIndex(AGREEMENTS_TAB)
+    shot("agreements")
+    window.close()
+
+    window = ExplorerWindow(city, facilitator=True)  # how data moves, as a facilitator shows it
+    window.resize(*size)
+    window.show()
+    view = window.view
+    view.tabs.setCurrentIndex(JOURNEY_TAB)
+    for _ in range(12):  # a resident whose records linkage partly misses tells the story best
+        view.journey.truth = []
+        view.journey.pick()
+        _wait(app, lambda: bool(view.journey.truth))
+        if view.journey.missed:
+            break
+    shot("journey")
+    window.close()
+    return shots
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "img"), help="folder for the PNG files")
     parser.add_argument("--theme", choices=["light", "dark"], default="light")
     parser.add_argument("--size", default="1366x768", help="window size, e.g. 1366x768")
+    parser.add_argument("--only", choices=["trainee", "explorer"], help="make only one window's pictures")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -74,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
         app.setPalette(dark_palette())
     suffix = "" if args.theme == "light" else "-dark"
     width, height = (int(v) for v in args.size.split("x"))
+    if args.only == "explorer":
+        for path in explorer_shots(app, out, suffix, (width, height), private):
+            print(path)
+        return 0
     workspace, problem = open_workspace()
     window = MainWindow(workspace, problem)
     window.resize(width, height)
@@ -122,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     _settle(app)
     shot("attack-replay")
     window.close()
+    if args.only != "trainee":
+        shots += explorer_shots(app, out, suffix, (width, height), private)
     for path in shots:
         print(path)
     return 0

@@ -86,6 +86,8 @@ def test_the_catalogue_hides_the_answer_key_unless_facilitator(path, catalog):
     with pytest.raises(DatabaseError, match="no table '_residents' in this city for datathon teams"):
         catalog.table("_residents")
     assert "health" in catalog.departments() and catalog.departments()["public"][0].name == ROLL
+    assert catalog.department_name("health") == "Department of Public Health"
+    assert catalog.department_name("public") == "Public records"
 
 
 def test_search_finds_names_and_descriptions(catalog):
@@ -148,6 +150,8 @@ def test_query_export_takes_dictionary_entries_for_known_columns(catalog, tmp_pa
 
 
 def test_exports_into_one_folder_share_one_package(catalog, tmp_path):
+    export_table(catalog, ROLL, tmp_path / "new")  # a new folder is made (its parent exists)
+    assert (tmp_path / "new" / f"{ROLL}.csv").exists()
     export_table(catalog, ROLL, tmp_path)
     export_table(catalog, HEALTH, tmp_path)
     export_table(catalog, ROLL, tmp_path)  # again: replaced, not duplicated
@@ -160,7 +164,7 @@ def test_export_refusals_are_plain(catalog, tmp_path):
     with pytest.raises(DatabaseError, match="for datathon teams"):
         export_table(catalog, "_residents", tmp_path)
     with pytest.raises(ExportError, match="no such folder"):
-        export_table(catalog, ROLL, tmp_path / "missing")
+        export_table(catalog, ROLL, tmp_path / "missing" / "folder")
     with pytest.raises(QueryError, match="DELETE is not allowed"):
         export_query(catalog, f"DELETE FROM {ROLL}", tmp_path)
     assert list(tmp_path.iterdir()) == []

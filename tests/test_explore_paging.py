@@ -119,7 +119,7 @@ def test_bar_chart_counts_come_from_sql_largest_first(path):
     data = chart_data(path, ChartSpec(S311, "request_type"))
     expected = _sql(path, f"SELECT request_type, count(*) FROM {S311} GROUP BY request_type ORDER BY 2 DESC, 1")
     assert list(zip(data.x, data.y, strict=True)) == expected[:MAX_BARS]
-    assert data.y_label == "rows"
+    assert data.y_label == "number of rows"
 
 
 def test_line_chart_aggregates_y_by_x(path):
@@ -127,7 +127,7 @@ def test_line_chart_aggregates_y_by_x(path):
     expected = _sql(path, f"SELECT zip, avg(household_income) FROM {POWER} WHERE zip IS NOT NULL "
                           "GROUP BY zip ORDER BY zip")
     assert list(zip(data.x, data.y, strict=True)) == expected
-    assert data.y_label == "avg of household_income"
+    assert data.y_label == "average of household_income"
 
 
 def test_histogram_bins_in_sql_and_counts_every_value(path):
@@ -153,3 +153,36 @@ def test_scatter_reads_a_bounded_sample_of_a_query(path):
     with pytest.raises(QueryError, match="facilitators only"):
         chart_data(path, ChartSpec("_residents", "zip"))
 
+
+
+# ---------------------------------------------------------------------------------------- column profile
+
+def test_a_column_profile_matches_sql(path):
+    from sandbox_app.explore.profile import column_profile
+
+    profile = column_profile(path, POWER, "household_income")
+    rows, nulls, distinct = _sql(path, f"SELECT count(*), count(*) - count(household_income), "
+                                       f"count(DISTINCT household_income) FROM {POWER}")[0]
+    assert (profile.rows, profile.nulls, profile.distinct) == (rows, nulls, distinct)
+    assert sum(profile.histogram[1]) == rows - nulls and profile.gave_up == []
+    text = column_profile(path, S311, "request_type")
+    assert text.histogram is None
+    assert text.top == _sql(path, f"SELECT request_type, count(*) AS n FROM {S311} GROUP BY request_type "
+                                  "ORDER BY n DESC, request_type LIMIT 10")
+    assert text.summary().startswith(f"{text.rows:,} rows · {text.nulls:,} missing")
+
+
+def test_a_column_profile_says_when_it_gave_up(gappy):
+    from sandbox_app.explore.profile import column_profile
+
+    profile = column_profile(gappy, "t", "word", timeout=1e-9)
+    assert profile.rows is None and "counting (after 1e-09 s)" in profile.gave_up
+    assert "gave up on" in profile.summary()
+
+
+def test_a_map_puts_each_group_at_its_mean_coordinates(path):
+    data = chart_data(path, ChartSpec(POWER, "zip", kind="map"))
+    expected = _sql(path, f"SELECT zip, count(*) AS n, avg(lat), avg(lon) FROM {POWER} WHERE lat IS NOT NULL AND "
+                          "lon IS NOT NULL GROUP BY zip ORDER BY n DESC, zip")
+    assert list(zip(data.x, data.y, strict=True)) == [(r[0], r[1]) for r in expected]
+    assert data.places == [(r[2], r[3]) for r in expected] and data.y_label == "number of rows"

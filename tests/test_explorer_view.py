@@ -59,9 +59,10 @@ def test_the_catalogue_lists_departments_tables_and_counts_without_the_answer_ke
     assert not {"_residents", "_ground_truth", "_meta"} & set(names)
     stored = json.loads(dict(_sql(path, "SELECT key, value FROM _meta"))["row_counts"])
     dept = next(view.catalog_panel.model.item(r) for r in range(view.catalog_panel.model.rowCount())
-                if view.catalog_panel.model.item(r).text() == "three11")
+                if view.catalog_panel.model.item(r).text() == "311 Customer Service Center")
     assert dept.child(0, 0).text() == S311 and dept.child(0, 1).text() == f"{stored[S311]:,}"
     assert "facilitator mode" not in view.banner.text()
+    assert view.banner.text().startswith("<b>Winter storm: reaching residents who depend on power</b>")
 
 
 def test_facilitator_mode_shows_the_answer_key(qtbot, path):
@@ -132,7 +133,7 @@ def test_a_refused_query_is_explained_inline_and_underlined(qtbot, view):
     _run(qtbot, console, "SELECT 1;\n  DELETE FROM s311_service_requests", console.worker.failed)
     assert "one statement at a time" in console.message.text()
     _run(qtbot, console, "\n  DELETE FROM s311_service_requests", console.worker.failed)
-    assert console.message.text().startswith("query:2: column 3: DELETE is not allowed")
+    assert console.message.text().startswith("Line 2, column 3: DELETE is not allowed")
     (selection,) = console.editor.extraSelections()
     assert selection.cursor.selectedText() == "DELETE"
     console.editor.setPlainText("SELECT 1")
@@ -222,3 +223,76 @@ def test_cli_explore_opens_the_window_and_refuses_a_bad_file(qtbot, path, tmp_pa
     assert main(["explore", str(bad)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "notes.db" in err and "Traceback" not in err
+
+
+def test_clicking_a_cell_profiles_its_column(qtbot, view, path):
+    view.show_table(S311)
+    model = view.table_view.model
+    qtbot.waitUntil(lambda: "request_type" in [model.column_name(c) for c in range(model.columnCount())],
+                    timeout=10_000)
+    column = [model.column_name(c) for c in range(model.columnCount())].index("request_type")
+    with qtbot.waitSignal(view.column_panel.runner.finished, timeout=10_000):
+        view.table_view.table.setCurrentIndex(model.index(3, column))
+    profile = view.column_panel.profile
+    assert profile.column == "request_type" and profile.rows == model.rowCount()
+    assert view.column_panel.summary.text().startswith(f"{profile.rows:,} rows")
+    assert "Most common" in view.column_panel.top.text()
+
+
+def test_how_data_moves_for_a_picked_resident(qtbot, path):
+    v = ExplorerView(path, facilitator=True)
+    qtbot.addWidget(v)
+    journey = v.journey
+    assert not journey.pick_button.isHidden()
+    with qtbot.waitSignal(journey.runner.finished, timeout=20_000):
+        journey.pick()
+    truth = _sql(path, "SELECT count(*) FROM _ground_truth WHERE resident_id = (SELECT resident_id FROM _residents "
+                       f"WHERE first_name = '{journey.first.text()}' AND birth_date = '{journey.birth.text()}')")
+    assert len(journey.truth) == truth[0][0] >= 3
+    assert f"has {len(journey.truth)} records" in journey.status.text()
+    html = journey.timeline.toHtml()
+    assert all(r.department in html for r in journey.truth)
+    v.shutdown()
+
+
+def test_teams_search_by_name_and_see_the_agreement_map(qtbot, view, path):
+    journey = view.journey
+    assert journey.pick_button.isHidden()
+    first, last, birth = _sql(path, "SELECT first_name, last_name, birth_date FROM ph_home_health_clients "
+                                    "WHERE last_name IS NOT NULL AND birth_date IS NOT NULL LIMIT 1")[0]
+    journey.first.setText(first)
+    journey.last.setText(last)
+    journey.birth.setText(birth)
+    with qtbot.waitSignal(journey.runner.finished, timeout=20_000):
+        journey.search()
+    assert any(r.table == "ph_home_health_clients" for r in journey.records)
+    assert "found" in journey.status.text()
+    texts = [t.get_text() for t in view.agreements.axes.texts]
+    assert any("Office of" in t for t in texts) and any("Memorandum" in t for t in texts)
+    assert "No agreement covers 311 Customer Service Center" in view.agreements.note.text()
+
+
+def test_the_chart_builder_draws_a_map_from_coordinates(qtbot, view):
+    charts = view.charts
+    charts.source.setCurrentText("power_medical_baseline_accounts")
+    charts.kind.setCurrentIndex(charts.kind.findData("map"))
+    charts.x.setCurrentText("zip")
+    with qtbot.waitSignal(charts.worker.finished, timeout=10_000):
+        charts.draw()
+    (points,) = charts.axes.collections
+    assert [tuple(p) for p in points.get_offsets()] == [(lon, lat) for lat, lon in charts.data.places]
+    charts.source.setCurrentText("s311_service_requests")
+    charts.draw()
+    assert "needs coordinates" in charts.message.text()
+
+
+def test_a_participant_copy_opens_without_an_answer_key(qtbot, path, tmp_path):
+    from sandbox_app.explore.participant_copy import participant_copy
+
+    copy = participant_copy(path, tmp_path / "teams.db")
+    v = ExplorerView(copy, facilitator=True)
+    qtbot.addWidget(v)
+    assert "participant-safe copy" in v.banner.text() and "holds no answer key" in v.banner.text()
+    assert v.journey.pick_button.isHidden()
+    assert "_meta" in _names(v.catalog_panel.model) and "_residents" not in _names(v.catalog_panel.model)
+    v.shutdown()

@@ -116,6 +116,11 @@ class Catalog:
             self.is_participant_copy)
         self.tables = [i for t, i in self.all_tables.items()
                        if facilitator_visible(t, i, self.facilitator, self.hidden)]
+        self.title, self.department_names = _scenario_names(self.meta.get("scenario", ""))
+
+    def department_name(self, department: str) -> str:
+        """The department's name as the scenario gives it ('Office of Emergency Management'), else its id."""
+        return self.department_names.get(department, department)
 
     def table(self, name: str) -> TableInfo:
         for info in self.tables:
@@ -146,6 +151,22 @@ class Catalog:
                         hits.append(SearchHit(info.name, c.name, value))
                         break
         return hits
+
+
+def _scenario_names(name: str) -> tuple[str, dict[str, str]]:
+    """Title and department names of the built-in scenario the city was made from ('' and {} if unknown:
+    the database itself only holds department ids)."""
+    from sandbox_app.errors import SandboxError
+    from sandbox_app.scenario.loader import builtin_scenarios, load_scenario
+
+    if not name or name not in builtin_scenarios():
+        return "", {}
+    try:
+        scenario = load_scenario(name)
+    except SandboxError:
+        return "", {}
+    names = {d.id: d.name for d in scenario.departments}
+    return scenario.title, {**names, "public": "Public records", "facilitator": "Facilitator only (answer key)"}
 
 
 def hidden_by_default(participant_copy: bool) -> frozenset[str]:

@@ -121,6 +121,8 @@ def _write(out_dir: str | Path, name: str, columns: list[ColumnInfo], pages: Ite
     if fmt not in FORMATS:
         raise _fail(out_dir, f"unknown format '{fmt}'", "use csv or parquet")
     out_dir = Path(out_dir)
+    if not out_dir.exists() and out_dir.parent.is_dir():
+        out_dir.mkdir()
     if not out_dir.is_dir():
         raise _fail(out_dir, "no such folder", "create it first, or give an existing folder")
     target = out_dir / f"{name}.{fmt}"

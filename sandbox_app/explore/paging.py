@@ -118,7 +118,9 @@ class RowSource:
     def _plan(self, known_rows: int | None, state: TaskState) -> None:
         table = quote(self.query.table)
         if not self.query.filters and self.query.sort_column is None:
-            low, high = self.conn.execute(f"SELECT min(rowid), max(rowid) FROM {table}").fetchone()
+            # Two statements: SQLite answers a lone min() or max() of rowid with one seek, both at once by a scan.
+            low = self.conn.execute(f"SELECT min(rowid) FROM {table}").fetchone()[0]
+            high = self.conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0]
             if low is None:
                 return
             if known_rows is not None and high - low + 1 == known_rows:

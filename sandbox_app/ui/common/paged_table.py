@@ -25,6 +25,7 @@ from sandbox_app.ui.common.filter_header import FilterHeader
 from sandbox_app.ui.common.sqlite_table_model import SqliteTableModel
 
 COLUMN_WIDTH = 140
+MIN_COLUMN_WIDTH, MAX_COLUMN_WIDTH = 60, 260
 
 
 class PagedTableView(QWidget):
@@ -73,11 +74,13 @@ class PagedTableView(QWidget):
         self.model.failed.connect(self._failed)
         self.model._worker.cancelled.connect(self._stopped)
         self._label = ""
+        self._fit = False
 
     def open(self, path: str | Path, table: str, known_rows: int | None = None, headers: list[str] | None = None,
              label: str = "") -> None:
         """Show `table`; `label` names it in the status line."""
         self._label = label or table
+        self._fit = True
         self.header.clear_filters()
         self.header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.model.open(path, table, known_rows, headers)
@@ -88,9 +91,15 @@ class PagedTableView(QWidget):
         self.status.setText(f"{self._label}: {status}…")
 
     def _ready(self, rows: int) -> None:
+        # Wide enough for the last row's number at once: a header that grows while scrolling relays the view out.
+        numbers = self.table.verticalHeader()
+        numbers.setFixedWidth(numbers.fontMetrics().horizontalAdvance(f"{max(rows, 1):,}") + 16)
         self.progress.hide()
         self.stop_button.hide()
         self.header.set_columns(self.model.columnCount())
+        if self._fit:  # a newly opened table; after a sort or filter the user's widths stay
+            self._fit = False
+            self.fit_columns()
         query = self.model.query
         what = []
         if query is not None and query.filters:
@@ -99,6 +108,16 @@ class PagedTableView(QWidget):
             what.append(f"sorted by {query.sort_column}{' (descending)' if query.descending else ''}")
         self.status.setText(f"{self._label}: {rows:,} row{'s' if rows != 1 else ''}"
                             + (f", {', '.join(what)}" if what else ""))
+
+    def fit_columns(self) -> None:
+        """Column widths from the title and the first loaded rows (never a scan of the table)."""
+        metrics = self.table.fontMetrics()
+        rows = self.model._pages.get(0, [])[:100]
+        for column in range(self.model.columnCount()):
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal) or "")
+            widest = max([metrics.horizontalAdvance(title) + 24] +
+                         [metrics.horizontalAdvance(str(r[column])) + 12 for r in rows if r[column] is not None])
+            self.header.resizeSection(column, max(MIN_COLUMN_WIDTH, min(widest, MAX_COLUMN_WIDTH)))
 
     def _failed(self, message: str) -> None:
         self.progress.hide()

@@ -25,6 +25,10 @@ MAX_PENDING = 12  # page requests beyond this are cancelled, oldest first
 PLACEHOLDER = "…"
 NULL_TEXT = "NULL"
 _INDEX = QModelIndex | QPersistentModelIndex
+_DISPLAY, _EDIT = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole
+_FOREGROUND, _TOOLTIP = Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_GREY = QColor("#888888")
 
 
 class SqliteTableModel(QAbstractTableModel):
@@ -189,26 +193,29 @@ class SqliteTableModel(QAbstractTableModel):
         return f"{section + 1:,}" if 0 <= section < self._rows else None
 
     def data(self, index: _INDEX, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
-                                               Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.EditRole):
-            return None
-        values = self.row_values(index.row())
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return QColor("#888888") if values is None or values[index.column()] is None else None
-        if values is None:
-            return PLACEHOLDER if role == Qt.ItemDataRole.DisplayRole else None
-        value = values[index.column()]
-        if value is None:
-            return NULL_TEXT if role == Qt.ItemDataRole.DisplayRole else None
-        if role == Qt.ItemDataRole.ToolTipRole:
-            text = str(value)
+        # Called several times per visible cell on every repaint: keep the common path short.
+        if role == _DISPLAY or role == _EDIT:
+            values = self.row_values(index.row())
+            if values is None:
+                return PLACEHOLDER if role == _DISPLAY else None
+            value = values[index.column()]
+            if value is None:
+                return NULL_TEXT if role == _DISPLAY else None
+            return value.hex() if type(value) is bytes else value
+        if role == _FOREGROUND:
+            page = self._pages.get(index.row() // PAGE_ROWS)
+            if page is None:
+                return _GREY
+            offset = index.row() % PAGE_ROWS
+            return _GREY if offset >= len(page) or page[offset][index.column()] is None else None
+        if role == _TOOLTIP:
+            values = self.row_values(index.row())
+            text = "" if values is None or values[index.column()] is None else str(values[index.column()])
             return text if len(text) > 40 else None
-        return value.hex() if isinstance(value, bytes) else value
+        return None
 
     def flags(self, index: _INDEX) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     def shutdown(self) -> None:
         """Stop the reader and close the file (call when the view closes)."""

@@ -3,6 +3,7 @@ badge (colour and word), a search box over names and descriptions, and the selec
 
 from __future__ import annotations
 
+import datetime
 import html
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -58,7 +59,9 @@ def build_catalog_model(catalog: Catalog, search: str = "", model: QStandardItem
     bold = QFont()
     bold.setBold(True)
     for department, tables in catalog.departments().items():
-        dept_item = _item(DEPARTMENT_NAMES.get(department, department))
+        name = catalog.department_name(department) if catalog.department_names else \
+            DEPARTMENT_NAMES.get(department, department)
+        dept_item = _item(name, f"department id: {department}")
         dept_item.setFont(bold)
         for info in tables:
             if hits is not None and info.name not in table_hits and not any(t == info.name for t, _ in column_hits):
@@ -78,15 +81,18 @@ def build_catalog_model(catalog: Catalog, search: str = "", model: QStandardItem
     return model
 
 
-def describe(info: TableInfo, column: ColumnInfo | None) -> str:
+EXAMPLE_DAY = datetime.date(2026, 3, 9)
+
+
+def describe(info: TableInfo, column: ColumnInfo | None, department: str = "") -> str:
     """Rich text for the details pane."""
     if column is None:
-        return (f"<b>{html.escape(info.name)}</b> — department <i>{html.escape(info.department)}</i>, "
+        return (f"<b>{html.escape(info.name)}</b>: held by <i>{html.escape(department or info.department)}</i>, "
                 f"{rows_text(info.rows)} rows, {len(info.columns)} columns. Most sensitive column: "
                 f"<b>{html.escape(info.sensitivity or 'not stated')}</b>.")
     extras = [f"type {column.data_type}"] if column.data_type else []
     if column.format:
-        extras.append(f"written as {column.format}")
+        extras.append(f"written like {_example(column.format)}")
     if column.unit:
         extras.append(f"unit {column.unit}")
     sensitivity = SENSITIVITY_TIPS.get(column.sensitivity, column.sensitivity or "not stated")
@@ -94,6 +100,13 @@ def describe(info: TableInfo, column: ColumnInfo | None) -> str:
             f"{html.escape(column.description or 'no description')}<br>"
             f"{html.escape(', '.join(extras))}<br>category <i>{html.escape(category_text(column.category) if column.category else '-')}</i>; "
             f"{html.escape(sensitivity)}")
+
+
+def _example(fmt: str) -> str:
+    try:
+        return f"{EXAMPLE_DAY.strftime(fmt)} (for 9 March 2026)"
+    except ValueError:
+        return fmt
 
 
 class CatalogPanel(QWidget):
@@ -131,6 +144,7 @@ class CatalogPanel(QWidget):
     def refresh(self) -> None:
         text = self.search.text()
         build_catalog_model(self.catalog, text, self.model)
+        self.details.setText("")  # the tree is new: nothing is selected in it
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
@@ -150,7 +164,8 @@ class CatalogPanel(QWidget):
             return
         info = self.catalog.table(table)
         column = index.data(COLUMN_ROLE)
-        self.details.setText(describe(info, info.column(column) if column else None))
+        self.details.setText(describe(info, info.column(column) if column else None,
+                                      self.catalog.department_name(info.department)))
         self.tableChosen.emit(table)
 
     def select_table(self, table: str) -> None:

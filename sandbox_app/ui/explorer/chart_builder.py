@@ -3,6 +3,7 @@ points (charts.py) off the GUI thread; matplotlib draws them; save as PNG or SVG
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
@@ -24,7 +25,8 @@ from sandbox_app.ui.common.tasks import TaskRunner
 
 QUERY_SOURCE = "(the console's last query)"
 ROWS = "(rows)"
-KIND_NAMES = {"bar": "Bar", "line": "Line", "histogram": "Histogram", "scatter": "Scatter"}
+KIND_NAMES = {"bar": "Bar", "line": "Line", "histogram": "Histogram", "scatter": "Scatter",
+              "map": "Map (groups at their mean coordinates)"}
 
 
 class ChartBuilder(QWidget):
@@ -57,7 +59,7 @@ class ChartBuilder(QWidget):
         self.save_button.clicked.connect(self._save_dialog)
         self.message = QLabel("Choose what to plot, then Draw. Values are aggregated in SQL.", self)
         self.message.setWordWrap(True)
-        self.figure = Figure(figsize=(6, 4), layout="constrained")
+        self.figure = Figure(figsize=(6, 4))
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.axes = self.figure.add_subplot()
         form = QFormLayout()
@@ -101,16 +103,33 @@ class ChartBuilder(QWidget):
         self.y.clear()
         self.y.addItems([ROWS, *columns])
 
+    def _coordinates(self) -> tuple[str, str] | None:
+        """The source's latitude and longitude columns (by the dictionary's semantic, or named lat/lon)."""
+        if self.source.currentText() == QUERY_SOURCE:
+            names = set(self.query_columns)
+            return ("lat", "lon") if {"lat", "lon"} <= names else None
+        name = self.source.currentText()
+        if not name:
+            return None
+        by_semantic = {c.semantic: c.name for c in self.catalog.table(name).columns}
+        return (by_semantic["lat"], by_semantic["lon"]) if {"lat", "lon"} <= set(by_semantic) else None
+
     def spec(self) -> ChartSpec:
         is_query = self.source.currentText() == QUERY_SOURCE
         y = None if self.y.currentText() in ("", ROWS) else self.y.currentText()
+        lat, lon = self._coordinates() or ("lat", "lon")
         return ChartSpec(self.query_sql if is_query else self.source.currentText(), self.x.currentText(), y,
-                         self.aggregation.currentText(), self.kind.currentData(), source_is_query=is_query)
+                         self.aggregation.currentText(), self.kind.currentData(), source_is_query=is_query,
+                         lat=lat, lon=lon)
 
     def draw(self) -> None:
         spec = self.spec()
         if not spec.x:
             self.message.setText("Choose an x column first.")
+            return
+        if spec.kind == "map" and self._coordinates() is None:
+            self.message.setText("A map needs coordinates: choose a table with latitude and longitude "
+                                 "(or a query with lat and lon columns).")
             return
         path, facilitator = self.catalog.path, self.catalog.facilitator
         self.message.setText("Computing…")
@@ -137,16 +156,28 @@ class ChartBuilder(QWidget):
                 ax.set_xticks(range(0, len(labels), step), labels[::step], rotation=45, ha="right", fontsize=8)
         elif kind == "histogram":
             ax.bar(data.x, values, width=data.bin_width, align="edge", color="#3b6ea5", edgecolor="white")
+        elif kind == "map":
+            biggest = max(values or [1])
+            lats, lons = [p[0] for p in data.places], [p[1] for p in data.places]
+            ax.scatter(lons, lats, s=[30 + 600 * v / biggest for v in values], alpha=0.5, color="#3b6ea5",
+                       edgecolor="#1f3f66")
+            for label, lat, lon in zip(labels[:30], lats[:30], lons[:30], strict=False):
+                ax.annotate(label, (lon, lat), fontsize=7, ha="center", va="center")
+            ax.set_aspect("equal", adjustable="datalim")
         else:
             ax.scatter(data.x, values, s=6, alpha=0.6, color="#3b6ea5")
-        ax.set_xlabel(data.x_label)
-        ax.set_ylabel(data.y_label)
+        ax.set_xlabel("longitude" if kind == "map" else data.x_label)
+        ax.set_ylabel("latitude" if kind == "map" else data.y_label)
         source = "query result" if data.spec.source_is_query else data.spec.source
-        ax.set_title(f"{data.y_label} by {data.x_label} ({source})" if kind in ("bar", "line") else
-                     f"{data.x_label} ({source})", fontsize=10)
+        title = f"{data.y_label} by {data.x_label} ({source})" if kind in ("bar", "line", "map") else \
+            f"{data.x_label} ({source})"
+        ax.set_title(title[:1].upper() + title[1:], fontsize=10)
+        with warnings.catch_warnings():  # a canvas not shown yet has no size to lay out in
+            warnings.simplefilter("ignore", UserWarning)
+            self.figure.tight_layout()
         self.canvas.draw_idle()
         self.save_button.setEnabled(True)
-        self.message.setText(f"{len(values):,} {'bins' if kind == 'histogram' else 'points'}"
+        self.message.setText(f"{len(values):,} {dict(bar='bars', histogram='bins', map='places').get(kind, 'points')}"
                              + (f"; {data.note}" if data.note else "") + ".")
 
     def save(self, path: str | Path) -> Path:

@@ -26,11 +26,14 @@ from sandbox_app.explore.export import export_query, export_table
 from sandbox_app.explore.participant_copy import participant_copy
 from sandbox_app.ui.common.paged_table import PagedTableView
 from sandbox_app.ui.common.tasks import TaskRunner
+from sandbox_app.ui.explorer.agreement_map_view import AgreementMapView
 from sandbox_app.ui.explorer.catalog_panel import CatalogPanel
 from sandbox_app.ui.explorer.chart_builder import ChartBuilder
+from sandbox_app.ui.explorer.column_panel import ColumnPanel
+from sandbox_app.ui.explorer.journey_view import JourneyView
 from sandbox_app.ui.explorer.sql_console import SqlConsole
 
-TABLE_TAB, SQL_TAB, CHART_TAB = range(3)
+TABLE_TAB, SQL_TAB, CHART_TAB, JOURNEY_TAB, AGREEMENTS_TAB = range(5)
 
 
 class ExplorerView(QWidget):
@@ -46,10 +49,20 @@ class ExplorerView(QWidget):
         self.table_view = PagedTableView(self)
         self.console = SqlConsole(self.db_path, facilitator, self)
         self.charts = ChartBuilder(self.catalog, self)
+        self.column_panel = ColumnPanel(self)
+        table_tab = QSplitter(Qt.Orientation.Horizontal, self)
+        table_tab.addWidget(self.table_view)
+        table_tab.addWidget(self.column_panel)
+        table_tab.setStretchFactor(0, 4)
+        table_tab.setStretchFactor(1, 1)
         self.tabs = QTabWidget(self)
-        self.tabs.addTab(self.table_view, "Table")
+        self.tabs.addTab(table_tab, "Table")
         self.tabs.addTab(self.console, "SQL")
         self.tabs.addTab(self.charts, "Chart")
+        self.journey = JourneyView(self.catalog, self)
+        self.agreements = AgreementMapView(self.catalog, self)
+        self.tabs.addTab(self.journey, "How data moves")
+        self.tabs.addTab(self.agreements, "Agreements")
 
         self.export_format = QComboBox(self)
         self.export_format.addItem("CSV", "csv")
@@ -86,6 +99,7 @@ class ExplorerView(QWidget):
         layout.addWidget(self.status)
 
         self.catalog_panel.tableChosen.connect(self.show_table)
+        self.table_view.table.selectionModel().currentChanged.connect(self._cell_chosen)
         self.console.resultReady.connect(lambda r: self.charts.set_query(self.console.last_sql, r.headers))
         first = next((t for t in self.catalog.tables if not t.name.startswith("_")), None)
         if first is not None:
@@ -93,13 +107,15 @@ class ExplorerView(QWidget):
 
     def _banner_text(self) -> str:
         meta = self.catalog.meta
-        city = meta.get("scenario") or self.db_path.stem
+        city = self.catalog.title or meta.get("scenario") or self.db_path.stem
         residents = f"{int(meta['residents']):,} residents" if str(meta.get("residents", "")).isdigit() else ""
         parts = [f"<b>{city}</b>", residents, f"{len(self.catalog.tables)} tables"]
         if self.catalog.is_participant_copy:
             parts.append("participant-safe copy")
-        if self.facilitator:
+        if self.facilitator and "_ground_truth" in self.catalog.all_tables:
             parts.append("<span style='color:#9b1c1c'><b>facilitator mode</b>: the answer key is visible</span>")
+        elif self.facilitator:
+            parts.append("facilitator mode (this file holds no answer key)")
         return " · ".join(p for p in parts if p)
 
     def show_table(self, table: str) -> None:
@@ -112,6 +128,11 @@ class ExplorerView(QWidget):
         index = self.charts.source.findText(table)
         if index >= 0:
             self.charts.source.setCurrentIndex(index)
+
+    def _cell_chosen(self, current, _previous) -> None:
+        if current.isValid() and self.current_table:
+            self.column_panel.show_column(self.db_path, self.current_table,
+                                          self.table_view.model.column_name(current.column()), self.facilitator)
 
     # ----------------------------------------------------------------------------------- exports
 
@@ -151,3 +172,5 @@ class ExplorerView(QWidget):
         self.table_view.shutdown()
         self.console.shutdown()
         self.charts.shutdown()
+        self.column_panel.shutdown()
+        self.journey.shutdown()

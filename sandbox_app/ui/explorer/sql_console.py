@@ -128,7 +128,7 @@ class SqlConsole(QWidget):
     def _errored(self, message: str) -> None:
         self._idle()
         self.message.setStyleSheet("color: #b71c1c")
-        self.message.setText(message)
+        self.message.setText(re.sub(r"^query:(\d+): column (\d+): ", r"Line \1, column \2: ", message))
         self.editor.show_error(self._error_offset(message))
 
     def _error_offset(self, message: str) -> int | None:
