@@ -142,6 +142,7 @@ class ExercisePage(QWidget):
         self.report_view = ScoreReportView()
         self.report_view.finding_selected.connect(self.highlight_finding)
         self.report_view.fix_requested.connect(self.apply_fix)
+        self.report_view.plan_requested.connect(self.apply_plan)
         self.report_view.clause_requested.connect(self.show_clause)
         self.attack_view = AttackReplayView()
         self.attempts_view = AttemptsView()
@@ -408,6 +409,14 @@ class ExercisePage(QWidget):
             self.message.emit(f"The fix could not be applied: {err}")
             return
         self.message.emit(f"Applied the fix for “{finding.title}”; undo with Ctrl+Z. The meter shows its effect.")
+
+    def apply_plan(self, edits: list[dict]) -> None:
+        try:
+            self.editor.edits(edits, "apply all fixes")
+        except ShareError as err:
+            self.message.emit(f"The fixes could not be applied: {err}")
+            return
+        self.message.emit(f"Applied {len(edits)} change(s); undo with Ctrl+Z. Submit again to see the new score.")
 
     def show_clause(self, clause: str) -> None:
         self.agreement_pane.show_agreement(self.session.scenario, self.agreement, highlight=clause)
