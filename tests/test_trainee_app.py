@@ -181,7 +181,7 @@ def test_killing_the_app_at_any_moment_loses_no_acknowledged_edit(tmp_path, tmp_
     script.write_text(EDITOR, encoding="utf-8")
     workspace = tmp_path / "workspace.db"
     rng = random.Random(20261201)
-    trials = int(os.environ.get("CITY_SANDBOX_KILL_TRIALS", "6"))
+    trials = int(os.environ.get("CITY_SANDBOX_KILL_TRIALS", "4"))
     from sandbox_app.scenario import load_scenario
 
     key = scenario_key(load_scenario("winter-storm"))
