@@ -205,3 +205,30 @@ def test_killing_the_app_at_any_moment_loses_no_acknowledged_edit(tmp_path, tmp_
         check = sqlite3.connect(workspace)
         assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         check.close()
+
+
+def test_a_facilitators_time_limit_shows_a_countdown_per_exercise(qtbot, workspace, session):
+    from sandbox_app.ui.trainee.exercise_page import ExercisePage
+
+    session.settings = {"time_limit_minutes": 20}
+    widget = ExercisePage(workspace)
+    qtbot.addWidget(widget)
+    widget.open_session(session, "welfare-checks")
+    assert not widget.clock.isHidden()
+    assert widget.clock.text() in ("Time left: 20:00", "Time left: 19:59")
+    widget._deadline -= 20 * 60
+    widget._tick()
+    assert "Time is up" in widget.clock.text()
+    widget.shutdown()
+
+
+def test_the_explorer_opens_on_the_scenarios_city_without_the_answer_key(qtbot, window, session):
+    assert not window.explore_action.isEnabled()
+    window._opened(session)
+    assert window.explore_action.isEnabled()
+    window.explore_action.trigger()
+    explorer = window.explorer
+    qtbot.addWidget(explorer)
+    assert explorer.isVisible() and not explorer.view.facilitator
+    window.session = None  # the fixture closes the session
+    explorer.close()
