@@ -92,7 +92,7 @@ def cmd_apply(args) -> int:
     try:
         extract = apply_share(db, share, holding_department=exercise.holding_department if exercise else None,
                               file=args.share)
-        export_csv(extract, args.out)
+        export_csv(extract, args.out, force=args.force)
     finally:
         db.close()
     print(f"wrote {len(extract.frame):,} rows to {args.out}")
@@ -190,6 +190,7 @@ def add_engine_commands(sub) -> None:
     p.add_argument("scenario", metavar="SCENARIO", help="built-in scenario name or file")
     p.add_argument("share", metavar="SHARE.json", help="the share document")
     p.add_argument("--out", required=True, metavar="CSV", help="CSV file to write")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
     p.add_argument("--db", metavar="DB", help="generated database (default: generate and cache one)")
     p.set_defaults(func=cmd_apply)
 

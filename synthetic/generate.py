@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import sqlite3
@@ -187,6 +188,29 @@ def _write_truth(w: _Writer, truth: list) -> None:
                    "text" if column == "table_name" else "integer", facilitator_only=1, semantic=column)
 
 
+def remove_stale_partials(out: Path) -> list[Path]:
+    """Delete `.NAME.partial-PID` files that a killed generation left beside `out` (its process is gone)."""
+    removed = []
+    for partial in out.parent.glob(f".{glob.escape(out.name)}.partial-*"):
+        pid = partial.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            partial.unlink(missing_ok=True)
+            removed.append(partial)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if os.name == "nt":
+        return True  # os.kill would end the process there: never judge
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # someone else's process (or not ours to judge): leave its file alone
+    return True
+
+
 def generate_city(spec: CitySpec, out: str | Path, *, residents: int | None = None, state: TaskState | None = None,
                   meta: dict[str, str] | None = None, scenario_name: str = "") -> GenerationResult:
     """Generate the city into a new SQLite file at `out` (written to a temp file, then renamed).
@@ -199,6 +223,7 @@ def generate_city(spec: CitySpec, out: str | Path, *, residents: int | None = No
     n = residents or spec.city.residents
     tables = spec.tables()
     steps = Steps(state, n * (2 + len(tables) + (1 if spec.public_reference else 0)))
+    remove_stale_partials(out)
     tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
     tmp.unlink(missing_ok=True)
     conn = sqlite3.connect(tmp, isolation_level=None)

@@ -18,6 +18,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from sandbox_app.errors import Problem, ScenarioError
+from sandbox_app.files import shown
 from sandbox_app.scenario.checks import check_scenario
 from sandbox_app.scenario.model import Scenario
 from synthetic.check import check_coverage, did_you_mean
@@ -39,15 +40,22 @@ def builtin_scenarios() -> dict[str, Path]:
 def resolve_scenario_path(name_or_path: str | Path) -> Path:
     """A built-in scenario name or a path to a file; a clear error naming the choices otherwise."""
     path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise ScenarioError([Problem(str(path), None, "", "no such file")])
+    try:
+        is_file = path.is_file()
+    except OSError as err:  # a name too long for the file system, …
+        raise ScenarioError([Problem(shown(path), None, "", f"not a usable file name: {err.strerror}")]) from None
+    if path.suffix in (".yaml", ".yml") or is_file:
+        if not is_file:
+            raise ScenarioError([Problem(shown(path), None, "", "no such file")])
         return path
     builtins = builtin_scenarios()
-    if str(name_or_path) in builtins:
+    if str(name_or_path) in builtins:  # even if a folder of that name is in the current directory
         return builtins[str(name_or_path)]
-    hint = did_you_mean(str(name_or_path), builtins) or f"built-in scenarios: {', '.join(builtins)}"
-    raise ScenarioError([Problem(str(name_or_path), None, "", "not a built-in scenario or a file", hint)])
+    if path.is_dir():
+        raise ScenarioError([Problem(shown(path), None, "", "is a folder, not a scenario file",
+                                     f"built-in scenarios: {', '.join(builtins)}")])
+    hint = did_you_mean(str(name_or_path)[:100], builtins) or f"built-in scenarios: {', '.join(builtins)}"
+    raise ScenarioError([Problem(shown(name_or_path), None, "", "not a built-in scenario or a file", hint)])
 
 
 MAX_NODES = 200_000  # YAML aliases can expand a small file into billions of values ("billion laughs")
