@@ -149,6 +149,16 @@ def cmd_schema(args) -> int:
     return 0
 
 
+def cmd_new(args) -> int:
+    from sandbox_app.scenario.new import new_scenario
+
+    path = new_scenario(args.name, args.source, args.dir, force=args.force).resolve()
+    print(f"wrote {path} and its answers in {path.with_suffix('')}{'/'}; it validates. Next:")
+    print(f"  city-sandbox validate {path}")
+    print(f"  city-sandbox check {path}")
+    return 0
+
+
 def cmd_gui(args) -> int:
     """Open the desktop app: the start screen, or straight into SCENARIO (a built-in name, file or pack)."""
     import time
@@ -196,6 +206,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", help="file to write (default: print)")
     p.add_argument("--force", action="store_true", help="replace an existing file")
     p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("new", help="write a new scenario file (and its answers folder) to start from")
+    p.add_argument("name", metavar="NAME", help="the new scenario's name, e.g. library-cards")
+    p.add_argument("--from", dest="source", default="winter-storm", metavar="SCENARIO",
+                   help="built-in scenario or file to copy (default: winter-storm)")
+    p.add_argument("--dir", default=".", metavar="FOLDER", help="where to write NAME.yaml and NAME/ (default: here)")
+    p.add_argument("--force", action="store_true", help="replace existing files")
+    p.set_defaults(func=cmd_new)
 
     from sandbox_app.cli_engine import add_engine_commands
 

@@ -68,7 +68,7 @@ def cmd_score(args) -> int:
     from sandbox_app.sharing.document import load_share
 
     scenario = load_scenario(args.scenario)
-    share = load_share(args.share)
+    share = load_share(share_path(scenario, args.share))
     db = _database(scenario, args.db)
     try:
         report = score_share(db, scenario, args.exercise, share, file=args.share)
@@ -86,7 +86,7 @@ def cmd_apply(args) -> int:
     from sandbox_app.sharing.document import load_share
 
     scenario = load_scenario(args.scenario)
-    share = load_share(args.share)
+    share = load_share(share_path(scenario, args.share))
     exercise = scenario.exercise(share.exercise) if share.exercise else None
     db = _database(scenario, args.db)
     try:
@@ -109,6 +109,17 @@ class CheckRow:
     usefulness: int
     ok: bool
     note: str = ""
+
+
+def share_path(scenario: Scenario, text: str) -> Path:
+    """A share file as given, else relative to the scenario's folder: `winter-storm/welfare-checks.model.json`
+    names a built-in answer from any directory."""
+    path = Path(text)
+    if not path.exists() and not path.is_absolute() and scenario._source is not None:
+        beside = scenario._source.parent / path
+        if beside.is_file():
+            return beside
+    return path
 
 
 def answer_path(scenario: Scenario, ref: str) -> Path:
@@ -168,9 +179,10 @@ def cmd_check(args) -> int:
     if args.json:
         print(json.dumps([{"scenario": s, **r.__dict__} for s, r in all_rows], indent=2))
     else:
-        print(f"{'scenario':<20} {'exercise':<24} {'answer':<40} {'expect':<8} {'got':<8} priv  use  ok")
+        width = max([len("answer"), *(len(r.answer) for _, r in all_rows)])
+        print(f"{'scenario':<20} {'exercise':<24} {'answer':<{width}} {'expect':<8} {'got':<8} priv  use  ok")
         for s, r in all_rows:
-            print(f"{s:<20} {r.exercise:<24} {r.answer[:40]:<40} {r.expected:<8} {r.verdict:<8} {r.privacy:>4} "
+            print(f"{s:<20} {r.exercise:<24} {r.answer:<{width}} {r.expected:<8} {r.verdict:<8} {r.privacy:>4} "
                   f"{r.usefulness:>4}  {'ok' if r.ok else 'MISS'}{'  ' + r.note if r.note else ''}")
         misses = sum(not r.ok for _, r in all_rows)
         print(f"\n{len(all_rows) - misses} of {len(all_rows)} answers scored as expected.")

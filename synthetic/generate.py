@@ -55,6 +55,7 @@ class _Writer:
         self.conn = conn
         self.dictionary: list[tuple] = []
         self.counts: dict[str, int] = {}
+        self.levels: dict[str, str] = dict(CATEGORIES)  # category -> sensitivity, the scenario's own included
 
     def create(self, table: str, columns: list[tuple[str, str]]) -> None:
         cols = ", ".join(f'"{name}" {SQL_TYPES.get(kind, kind)}' for name, kind in columns)
@@ -71,7 +72,7 @@ class _Writer:
 
     def describe(self, table, column, description, category, department, data_type, fmt_="", unit="",
                  semantic="", facilitator_only=0) -> None:
-        self.dictionary.append((table, column, description, category, CATEGORIES.get(category, "internal"),
+        self.dictionary.append((table, column, description, category, self.levels.get(category, "internal"),
                                 department, facilitator_only, data_type, fmt_, unit, semantic))
 
 
@@ -236,6 +237,7 @@ def generate_city(spec: CitySpec, out: str | Path, *, residents: int | None = No
         pop = build_population(spec, n)
         steps.advance(n, "drawing the population")
         w = _Writer(conn)
+        w.levels = spec.category_levels()
         _write_residents(w, spec, pop, steps)
         truth: list = []
         for dept, table in tables:

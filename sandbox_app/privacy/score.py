@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sandbox_app.errors import Problem, ShareError
-from sandbox_app.privacy import checks, disclosure, refusal
+from sandbox_app.privacy import checks, custom_rules, disclosure, refusal
 from sandbox_app.privacy.catalogue import PENALTY, SEVERITIES, Finding
 from sandbox_app.privacy.context import ShareContext
 from sandbox_app.privacy.share_metrics import Metrics, share_metrics
@@ -26,6 +26,7 @@ RULE_CHECKS = [
     checks.check_benefits_tax, checks.check_housing_dv, checks.check_local_law, checks.check_retention,
     checks.check_hash, checks.check_free_text, disclosure.check_small_cells, disclosure.check_k_and_risk,
     disclosure.check_linkage,
+    custom_rules.check_custom_rules,
 ]
 
 

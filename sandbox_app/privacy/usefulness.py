@@ -17,7 +17,7 @@ from synthetic.expr import parse
 MIN_RECALL = 0.9             # row-level shares must reach at least this share of the needed residents
 MIN_RECALL_AGGREGATE = 0.85  # aggregate shares: suppression of small cells costs some coverage
 EXACT_LIKE = {"exact", "top_coded", "bottom_coded", "suppressed_rare", "derived"}
-DATE_ORDER = ["exact", "month", "quarter", "year"]
+DATE_ORDER = ["exact", "week", "month", "quarter", "year"]
 LOCATION_OK = {"zip3": {"zip3", "neighbourhood", "grid"}, "neighbourhood": {"neighbourhood", "grid"}}
 
 

@@ -145,6 +145,11 @@ def _problem_from_pydantic(err: dict, file: str, located: _Located) -> Problem:
         hint = did_you_mean(key, allowed) or (f"allowed keys: {', '.join(allowed)}" if allowed else None)
     elif (suggestion := DID_YOU_MEAN.match(message)) is not None:
         message, hint = suggestion.group(1), suggestion.group(2)
+    elif err["type"] == "string_type" and isinstance(err.get("input"), int | float) \
+            and not isinstance(err.get("input"), bool):
+        message = f"{err.get('input')} was read as a number; this must be text"
+        hint = ('quote it, e.g. zip: "01234" (unquoted, YAML reads a number and drops leading zeros)'
+                if loc and loc[-1] == "zip" else "quote it")
     elif err["type"] == "missing":
         message = f"'{loc[-1]}' is required"
     elif err["type"] == "literal_error":
@@ -164,7 +169,8 @@ def _bad_date_line(text: str) -> int | None:
     return None
 
 
-def parse_scenario_text(text: str, file: str = "<scenario>", *, deep: bool = False) -> Scenario:
+def parse_scenario_text(text: str, file: str = "<scenario>", *, deep: bool = False,
+                        base: Path | None = None) -> Scenario:
     """Validate scenario YAML text; raise ScenarioError listing every problem found.
 
     `deep` also draws the population to find tables no resident can appear in (what `validate` does; about
@@ -204,7 +210,7 @@ def parse_scenario_text(text: str, file: str = "<scenario>", *, deep: bool = Fal
                      for i in _issues_beside_broken_items(data, err)]
         problems.sort(key=lambda p: (p.line or 0, p.path))
         raise ScenarioError(problems) from None
-    issues = check_scenario(scenario)
+    issues = check_scenario(scenario, base)
     if deep and not issues:
         issues = check_coverage(scenario)
     if issues:
@@ -307,7 +313,7 @@ def load_scenario(name_or_path: str | Path, *, deep: bool = False) -> Scenario:
                                      "save the file as UTF-8")]) from None
     except OSError as err:
         raise ScenarioError([Problem(file, None, "", f"cannot read the file: {err.strerror}")]) from None
-    scenario = parse_scenario_text(text, file, deep=deep)
+    scenario = parse_scenario_text(text, file, deep=deep, base=path.parent if deep else None)
     scenario._source = path  # where relative answer paths are resolved
     scenario._sha256 = hashlib.sha256(raw).hexdigest()  # the bytes loaded, even if the file changes later
     return scenario
