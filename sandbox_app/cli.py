@@ -243,6 +243,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         args = parser.parse_args(["gui", *(argv or [])])
+    if not sys.warnoptions:  # library warnings (pandas, numpy) are not the user's to read; -W shows them
+        import warnings
+
+        warnings.simplefilter("ignore")
     try:
         code = args.func(args)
         sys.stdout.flush()  # a closed pipe shows here, not in an "Exception ignored" at exit

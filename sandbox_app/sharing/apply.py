@@ -48,7 +48,7 @@ class OutputColumn:
     grain: str  # exact, year, quarter, month, band10, zip3, neighbourhood, grid, flag, derived, pseudonym, …
 
 
-@dataclass
+@dataclass(eq=False)  # parts compare by identity: comparing their frames is ambiguous (and slow)
 class TablePart:
     """The rows and fields one table contributes. `truth[i]` is the resident behind row i (facilitator data)."""
 
