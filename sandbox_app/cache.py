@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from sandbox_app import __version__
-from sandbox_app.errors import Problem, SandboxError
+from sandbox_app.errors import DatabaseError, Problem, SandboxError
 from sandbox_app.scenario.model import Scenario
 from synthetic import GENERATOR_VERSION
 from synthetic.progress import TaskState
@@ -47,3 +47,20 @@ def cached_database(scenario: Scenario, residents: int | None = None, state: Tas
         generate_city(scenario, path, residents=residents, state=state, scenario_name=scenario.name,
                       meta={"app_version": __version__})
     return path
+
+
+def open_scenario_database(scenario: Scenario, path: str | Path | None = None):
+    """The scenario's city as a CityDatabase: the cached one (generated if needed) without `path`, else the
+    database at `path`, refused (DatabaseError) if it was generated from another scenario."""
+    from sandbox_app.sharing.database import CityDatabase
+
+    if not path:
+        return CityDatabase(cached_database(scenario))
+    db = CityDatabase(path)
+    made_from = db.meta.get("scenario")
+    if made_from and made_from != scenario.name:
+        db.close()
+        raise DatabaseError([Problem(str(path), None, "", f"this city was generated from '{made_from}', "
+                                     f"not '{scenario.name}'", f"generate it with: city-sandbox generate "
+                                     f"{scenario.name} --out {path} --force, or leave out --db")])
+    return db

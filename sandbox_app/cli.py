@@ -10,12 +10,17 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sandbox_app import __version__
 from sandbox_app.errors import SandboxError
-from sandbox_app.scenario.loader import builtin_scenarios, load_scenario
-from sandbox_app.scenario.model import Scenario
 from synthetic.progress import Cancelled
+
+if TYPE_CHECKING:
+    from sandbox_app.scenario.model import Scenario
+
+# Commands import the scenario loader (pydantic), pandas and the engine when they run, never at start-up:
+# `city-sandbox --help` stays well under half a second.
 
 DEFAULT_SCENARIO = "winter-storm"
 
@@ -48,6 +53,8 @@ def _print_json(data) -> None:
 
 
 def cmd_list(args) -> int:
+    from sandbox_app.scenario.loader import builtin_scenarios, load_scenario
+
     out = []
     for name in builtin_scenarios():
         scenario = load_scenario(name)
@@ -66,6 +73,8 @@ def cmd_list(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    from sandbox_app.scenario.loader import load_scenario
+
     results = []
     failed = False
     for path in args.paths:
@@ -127,12 +136,10 @@ def cmd_generate(args) -> int:
 
 
 def _scenario_with_seed(name: str, seed: int | None) -> Scenario:
+    from sandbox_app.scenario.loader import load_scenario
+
     scenario = load_scenario(name)
-    if seed is not None:
-        source = scenario._source
-        scenario = scenario.model_copy(update={"seed": seed})
-        scenario._source = source
-    return scenario
+    return scenario if seed is None else scenario.with_seed(seed)
 
 
 def cmd_schema(args) -> int:
@@ -218,6 +225,15 @@ def build_parser() -> argparse.ArgumentParser:
     from sandbox_app.cli_engine import add_engine_commands
 
     add_engine_commands(sub)
+    from sandbox_app.cli_explore import add_explore_commands
+
+    add_explore_commands(sub)
+    from sandbox_app.cli_packs import add_pack_commands
+
+    add_pack_commands(sub)
+    from sandbox_app.cli_grade import add_grade_command
+
+    add_grade_command(sub)
     return parser
 
 

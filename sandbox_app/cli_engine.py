@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sandbox_app.cache import cached_database
-from sandbox_app.errors import DatabaseError, Problem, ShareError
-from sandbox_app.scenario.loader import load_scenario
-from sandbox_app.scenario.model import Exercise, Scenario
-
-
-def _database(scenario: Scenario, db_path: str | None):
-    from sandbox_app.sharing.database import CityDatabase
-
-    if not db_path:
-        return CityDatabase(cached_database(scenario))
-    db = CityDatabase(db_path)
-    made_from = db.meta.get("scenario")
-    if made_from and made_from != scenario.name:
-        db.close()
-        raise DatabaseError([Problem(db_path, None, "", f"this city was generated from '{made_from}', "
-                                     f"not '{scenario.name}'", f"generate it with: city-sandbox generate "
-                                     f"{scenario.name} --out {db_path} --force, or leave out --db")])
-    return db
+if TYPE_CHECKING:
+    from sandbox_app.scenario.model import Scenario
 
 
 def _print_report(report) -> None:
@@ -64,16 +48,27 @@ def _print_report(report) -> None:
 
 
 def cmd_score(args) -> int:
+    from sandbox_app.cache import open_scenario_database
     from sandbox_app.privacy.score import score_share
+    from sandbox_app.scenario.loader import load_scenario
     from sandbox_app.sharing.document import load_share
 
     scenario = load_scenario(args.scenario)
     share = load_share(share_path(scenario, args.share))
-    db = _database(scenario, args.db)
+    if args.result:  # before scoring, which can take a while
+        from sandbox_app.errors import ResultError
+        from sandbox_app.workspace.results import check_result_target
+
+        if not (args.trainee or "").strip():
+            raise ResultError("--result needs --trainee NAME: the result file says whose work it is")
+        check_result_target(args.result)
+    db = open_scenario_database(scenario, args.db)
     try:
         report = score_share(db, scenario, args.exercise, share, file=args.share)
     finally:
         db.close()
+    if args.result:
+        _write_result(args, scenario, share, report)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, default=str))
     else:
@@ -81,14 +76,26 @@ def cmd_score(args) -> int:
     return 0 if report.verdict == "approve" else 1
 
 
+def _write_result(args, scenario: Scenario, share, report) -> None:
+    """--result FILE: the signed result file the trainee app exports, for a share scored here."""
+    from sandbox_app.sharing.document import share_to_json
+    from sandbox_app.workspace.results import signed_result, write_result
+
+    write_result(args.result, signed_result(trainee=args.trainee, scenario=scenario, exercise_id=args.exercise,
+                                            share_json=share_to_json(share), report=report.to_dict()))
+    print(f"wrote result file {args.result}", file=sys.stderr)
+
+
 def cmd_apply(args) -> int:
+    from sandbox_app.cache import open_scenario_database
+    from sandbox_app.scenario.loader import load_scenario
     from sandbox_app.sharing.apply import apply_share, export_csv
     from sandbox_app.sharing.document import load_share
 
     scenario = load_scenario(args.scenario)
     share = load_share(share_path(scenario, args.share))
     exercise = scenario.exercise(share.exercise) if share.exercise else None
-    db = _database(scenario, args.db)
+    db = open_scenario_database(scenario, args.db)
     try:
         extract = apply_share(db, share, holding_department=exercise.holding_department if exercise else None,
                               file=args.share)
@@ -99,78 +106,15 @@ def cmd_apply(args) -> int:
     return 0
 
 
-@dataclass
-class CheckRow:
-    exercise: str
-    answer: str
-    expected: str
-    verdict: str
-    privacy: int
-    usefulness: int
-    ok: bool
-    note: str = ""
-
-
-def share_path(scenario: Scenario, text: str) -> Path:
-    """A share file as given, else relative to the scenario's folder: `winter-storm/welfare-checks.model.json`
-    names a built-in answer from any directory."""
-    path = Path(text)
-    if not path.exists() and not path.is_absolute() and scenario._source is not None:
-        beside = scenario._source.parent / path
-        if beside.is_file():
-            return beside
-    return path
-
-
-def answer_path(scenario: Scenario, ref: str) -> Path:
-    base = scenario._source.parent if scenario._source else Path.cwd()
-    return base / ref
-
-
-def _load_answer(scenario: Scenario, ref):
-    from sandbox_app.sharing.document import load_share, parse_share_text
-
-    if isinstance(ref, dict):
-        return parse_share_text(json.dumps(ref), f"{scenario.name} (inline answer)"), "inline"
-    return load_share(answer_path(scenario, ref)), ref
-
-
-def check_scenario_answers(scenario: Scenario, db) -> list[CheckRow]:
-    """Score every model answer (must approve with both scores >= 90) and known-bad answer (its expected verdict)."""
-    from sandbox_app.privacy.score import score_share
-
-    rows = []
-    for exercise in scenario.exercises:
-        answers = [(exercise.model_answer, "approve")] if exercise.model_answer is not None else []
-        answers += [(bad.share, bad.expect) for bad in exercise.bad_answers]
-        if exercise.model_answer is None:
-            rows.append(CheckRow(exercise.id, "-", "approve", "-", 0, 0, False, "no model answer"))
-        for ref, expected in answers:
-            rows.append(_check_one(scenario, db, exercise, ref, expected, score_share))
-    return rows
-
-
-def _check_one(scenario, db, exercise: Exercise, ref, expected: str, score_share) -> CheckRow:
-    try:
-        share, name = _load_answer(scenario, ref)
-        report = score_share(db, scenario, exercise, share, file=str(name))
-    except ShareError as err:
-        return CheckRow(exercise.id, str(ref), expected, "error", 0, 0, False, str(err).splitlines()[0])
-    ok = report.verdict == expected
-    note = ""
-    if expected == "approve" and ok and min(report.privacy_score, report.usefulness_score) < 90:
-        ok, note = False, "model answer must score 90+ on both"
-    if not ok and not note:
-        note = "; ".join(f"{f.rule} ({f.severity})" for f in report.findings[:4]) or "no findings"
-    return CheckRow(exercise.id, Path(name).name, expected, report.verdict, report.privacy_score,
-                    report.usefulness_score, ok, note)
-
-
 def cmd_check(args) -> int:
+    from sandbox_app.cache import open_scenario_database
+    from sandbox_app.privacy.answers import check_scenario_answers
+    from sandbox_app.scenario.loader import load_scenario
+
     all_rows = []
     for name in args.scenarios:
         scenario = load_scenario(name)
-        db = _database(scenario, args.db)
+        db = open_scenario_database(scenario, args.db)
         try:
             rows = check_scenario_answers(scenario, db)
         finally:
@@ -189,6 +133,17 @@ def cmd_check(args) -> int:
     return 0 if all(r.ok for _, r in all_rows) else 1
 
 
+def share_path(scenario, text: str) -> Path:
+    """A share file as given, else relative to the scenario's folder: `winter-storm/welfare-checks.model.json`
+    names a built-in answer from any directory."""
+    path = Path(text)
+    if not path.exists() and not path.is_absolute() and scenario._source is not None:
+        beside = scenario._source.parent / path
+        if beside.is_file():
+            return beside
+    return path
+
+
 def add_engine_commands(sub) -> None:
     p = sub.add_parser("score", help="score a share document against an exercise")
     p.add_argument("scenario", metavar="SCENARIO", help="built-in scenario name or file")
@@ -196,6 +151,8 @@ def add_engine_commands(sub) -> None:
     p.add_argument("share", metavar="SHARE.json", help="the share document")
     p.add_argument("--db", metavar="DB", help="generated database (default: generate and cache one)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--result", metavar="FILE", help="also write a signed result file, as the trainee app exports")
+    p.add_argument("--trainee", metavar="NAME", help="the trainee's name for the result file (with --result)")
     p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("apply", help="apply a share and write the extract as CSV")

@@ -27,6 +27,13 @@ CATEGORIES: dict[str, str] = {
     "public": "public",
 }
 
+# Health information covered by HIPAA's minimum-necessary standard (substance use has its own rule, Part 2).
+PHI_CATEGORIES = frozenset({"health", "mental_health", "hiv_status"})
+# Health information in any form: what makes a health department's extract a HIPAA data set.
+HEALTH_CATEGORIES = PHI_CATEGORIES | {"substance_use"}
+# Sensitive attributes that need l >= 3 (not 2) within every equivalence class.
+STRICT_L_CATEGORIES = HEALTH_CATEGORIES | {"criminal_history", "juvenile_justice"}
+
 # Categories treated as sensitive attributes (l-diversity, minimum necessary) rather than identifiers.
 SENSITIVE_CATEGORIES = frozenset(
     c for c in CATEGORIES

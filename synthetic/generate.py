@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import json
 import os
 import sqlite3
 import time
@@ -183,6 +184,7 @@ def _write_truth(w: _Writer, truth: list) -> None:
     for name, start, ids in truth:
         rows = zip([name] * len(ids), range(start, start + len(ids)), ids.tolist(), strict=True)
         w.conn.executemany("INSERT INTO _ground_truth VALUES (?, ?, ?)", rows)
+    w.counts["_ground_truth"] = sum(len(ids) for _, _, ids in truth)
     for column, description in (("table_name", "Table of the record"), ("row_id", "SQLite rowid of the record"),
                                 ("resident_id", "The synthetic resident the record is about")):
         w.describe("_ground_truth", column, description, "operational", "facilitator",
@@ -271,10 +273,13 @@ def _write_dictionary_and_meta(w: _Writer, spec: CitySpec, n: int, scenario_name
         f"{c} {'INTEGER' if c == 'facilitator_only' else 'TEXT'}" for c in dictionary_columns) + ")")
     w.conn.executemany(f"INSERT INTO _data_dictionary VALUES ({', '.join('?' * len(dictionary_columns))})",
                        w.dictionary)
+    w.counts["_data_dictionary"] = len(w.dictionary)
     key = hashlib.sha256(f"city-sandbox pseudonym key {spec.seed}".encode()).hexdigest()
     values = {"scenario": scenario_name, "seed": str(spec.seed), "residents": str(n),
               "reference_date": spec.reference_date.isoformat(), "generator_version": GENERATOR_VERSION,
               "faker_version": faker.VERSION, "pseudonym_key": key, **meta}
+    # Row counts, so a catalogue never has to count(*) a million-row table (the _meta row included).
+    values["row_counts"] = json.dumps(dict(sorted({**w.counts, "_meta": len(values) + 1}.items())))
     w.conn.execute("CREATE TABLE _meta (key TEXT PRIMARY KEY, value TEXT)")
     w.conn.executemany("INSERT INTO _meta VALUES (?, ?)", sorted(values.items()))
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sandbox_app.cli_engine import answer_path
 from sandbox_app.errors import ShareError
+from sandbox_app.privacy.answers import answer_path
 from sandbox_app.privacy.score import score_share
 from sandbox_app.privacy.usefulness import needed_residents
 from sandbox_app.scenario import load_scenario

@@ -123,7 +123,7 @@ def test_week_grain_and_date_differences(tmp_path_factory):
 
 
 def test_new_scenario_validates_and_checks(tmp_path, tmp_path_factory, capsys):
-    from sandbox_app.cli_engine import check_scenario_answers
+    from sandbox_app.privacy.answers import check_scenario_answers
 
     assert main(["new", "library-cards", "--dir", str(tmp_path)]) == 0
     path = tmp_path / "library-cards.yaml"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox_app.cli_engine import check_scenario_answers
+from sandbox_app.privacy.answers import check_scenario_answers
 from sandbox_app.scenario import builtin_scenarios, load_scenario
 from sandbox_app.sharing.database import CityDatabase
 from synthetic.generate import generate_city

@@ -12,22 +12,11 @@ import numpy as np
 import pandas as pd
 
 from sandbox_app.privacy.catalogue import Finding, finding
+from sandbox_app.sharing.grains import DATE_ORDER, EXACT_LIKE, LOCATION_OK, band_width
 from synthetic.expr import parse
 
 MIN_RECALL = 0.9             # row-level shares must reach at least this share of the needed residents
 MIN_RECALL_AGGREGATE = 0.85  # aggregate shares: suppression of small cells costs some coverage
-EXACT_LIKE = {"exact", "top_coded", "bottom_coded", "suppressed_rare", "derived"}
-DATE_ORDER = ["exact", "week", "month", "quarter", "year"]
-LOCATION_OK = {"zip3": {"zip3", "neighbourhood", "grid"}, "neighbourhood": {"neighbourhood", "grid"}}
-
-
-def _band(grain: str) -> float | None:
-    if grain.startswith("band"):
-        try:
-            return float(grain[4:])
-        except ValueError:
-            return None
-    return None
 
 
 def grain_satisfies(out: str, need: str) -> bool:
@@ -44,8 +33,8 @@ def grain_satisfies(out: str, need: str) -> bool:
         return out in ("pseudonym", "hash")
     if need in DATE_ORDER:
         return out in DATE_ORDER and DATE_ORDER.index(out) <= DATE_ORDER.index(need)
-    if _band(need) is not None:
-        return _band(out) is not None and _band(out) <= _band(need)
+    if band_width(need) is not None:
+        return band_width(out) is not None and band_width(out) <= band_width(need)
     if need in LOCATION_OK:
         return out in LOCATION_OK[need]
     return out == need

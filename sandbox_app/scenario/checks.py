@@ -6,6 +6,7 @@ import typing
 from pathlib import Path
 
 from sandbox_app.scenario.model import Scenario
+from sandbox_app.sharing.grains import NEED_GRAINS
 from synthetic.check import (
     SpecIssue,
     check_city,
@@ -18,8 +19,6 @@ from synthetic.spec import Department
 
 DEPARTMENT_KINDS = typing.get_args(Department.model_fields["kind"].annotation)
 AGREEMENT_KINDS = ("mou", "data_use_agreement", "ordinance", "statute", "court_order", "none")
-GRAINS = ("exact", "year", "quarter", "month", "week", "band5", "band10", "band20", "zip3", "neighbourhood", "flag",
-          "pseudonym", "any")
 
 
 def _ref(value: str, choices, loc: tuple, what: str) -> list[SpecIssue]:
@@ -69,7 +68,7 @@ def check_scenario(scenario: Scenario, base: Path | None = None) -> list[SpecIss
         fields = {f.name for t in needs.tables if t in tables for f in tables[t].fields}
         for field, grain in needs.fields.items():
             issues += _ref(field, fields, (*loc, "needs", "fields", field), "field in the needed tables")
-            issues += _ref(grain, GRAINS, (*loc, "needs", "fields", field), "grain")
+            issues += _ref(grain, NEED_GRAINS, (*loc, "needs", "fields", field), "grain")
         if needs.aggregate:
             for gi, field in enumerate(needs.aggregate.group_by):
                 issues += _ref(field, fields, (*loc, "needs", "aggregate", "group_by", gi), "field")

@@ -8,7 +8,6 @@ import hashlib
 import re
 import types
 import typing
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,22 +18,13 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from sandbox_app.errors import Problem, ScenarioError
 from sandbox_app.files import shown
+from sandbox_app.scenario.builtins import builtin_scenarios
 from sandbox_app.scenario.checks import check_scenario
 from sandbox_app.scenario.model import Scenario
 from synthetic.check import check_coverage, did_you_mean
 
 MAX_SCENARIO_BYTES = 5_000_000
 DID_YOU_MEAN = re.compile(r"^(.*) \((did you mean '.*'\?)\)$")
-
-
-def builtin_scenarios() -> dict[str, Path]:
-    """Built-in scenario names -> file paths (shipped as package data)."""
-    folder = resources.files("scenarios")
-    out = {}
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".yaml"):
-            out[entry.name.removesuffix(".yaml")] = Path(str(entry))
-    return out
 
 
 def resolve_scenario_path(name_or_path: str | Path) -> Path:

@@ -5,29 +5,37 @@
     extract = apply_share(db, share, holding_department="health")
     extract.frame            # what the recipient gets
     share = apply_edit(share, {"edit": "set_where", "table": "ph_home_health_clients", "where": "age >= 65"})
+
+The names below are imported on first use (PEP 562), so importing a light submodule such as
+`sandbox_app.sharing.grains` does not load pandas (`city-sandbox --help` stays fast).
 """
 
-from sandbox_app.sharing.aggregate import AggregateResult, aggregate, recoverable_cells
-from sandbox_app.sharing.apply import Extract, OutputColumn, TablePart, apply_share, check_share, export_csv
-from sandbox_app.sharing.database import CityDatabase
-from sandbox_app.sharing.document import (
-    DECISIONS,
-    SHARE_FORMAT,
-    Aggregate,
-    FieldOp,
-    Measure,
-    ShareDocument,
-    TableShare,
-    load_share,
-    parse_share_data,
-    parse_share_text,
-    share_to_json,
-)
-from sandbox_app.sharing.edits import EDIT_KINDS, apply_edit, apply_edits
+from __future__ import annotations
 
-__all__ = [
-    "DECISIONS", "EDIT_KINDS", "SHARE_FORMAT", "Aggregate", "AggregateResult", "CityDatabase", "Extract",
-    "FieldOp", "Measure", "OutputColumn", "ShareDocument", "TableShare", "TablePart", "aggregate", "apply_edit",
-    "apply_edits", "apply_share", "check_share", "export_csv", "load_share", "parse_share_data",
-    "parse_share_text", "recoverable_cells", "share_to_json",
-]
+import importlib
+
+_EXPORTS = {
+    # (the function `aggregate` is not listed: its name is its submodule's; import it from .aggregate)
+    "aggregate": ("AggregateResult", "recoverable_cells"),
+    "apply": ("Extract", "OutputColumn", "TablePart", "apply_share", "check_share", "export_csv"),
+    "database": ("CityDatabase",),
+    "document": ("DECISIONS", "SHARE_FORMAT", "Aggregate", "FieldOp", "Measure", "ShareDocument", "TableShare",
+                 "load_share", "parse_share_data", "parse_share_text", "share_to_json"),
+    "edits": ("EDIT_KINDS", "apply_edit", "apply_edits"),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str):
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,69 +20,22 @@ import pandas as pd
 
 from sandbox_app.errors import DatabaseError, Problem, ShareError
 from sandbox_app.sharing import transforms as tf
-from sandbox_app.sharing.aggregate import AggregateResult, aggregate
+from sandbox_app.sharing.aggregate import aggregate
 from sandbox_app.sharing.database import ROW_ID, CityDatabase
 from sandbox_app.sharing.document import FieldOp, ShareDocument, TableShare
+from sandbox_app.sharing.extract import (
+    SOURCE_TABLE,
+    Extract,
+    OutputColumn,
+    TablePart,
+    by_sensitivity,
+    most_sensitive,
+)
 from sandbox_app.sharing.limits import work_problems
-from synthetic.categories import CATEGORIES
 from synthetic.check import did_you_mean
 from synthetic.expr import ExpressionError, parse
 
-SOURCE_TABLE = "source_table"
-_LEVELS = {"public": 0, "internal": 1, "confidential": 2, "restricted": 3}
 _PARTNER = {"lat": "lon", "lon": "lat"}
-
-
-@dataclass
-class OutputColumn:
-    """One column of an extract and where it comes from (for rules, risk and usefulness)."""
-
-    name: str
-    table: str
-    op: str
-    params: dict
-    sources: list[str]  # original columns; for derive, the columns its expression reads
-    category: str  # for derive, the most sensitive category among its sources
-    semantic: str  # the source column's; "derived" for derive
-    grain: str  # exact, year, quarter, month, band10, zip3, neighbourhood, grid, flag, derived, pseudonym, …
-
-
-@dataclass(eq=False)  # parts compare by identity: comparing their frames is ambiguous (and slow)
-class TablePart:
-    """The rows and fields one table contributes. `truth[i]` is the resident behind row i (facilitator data)."""
-
-    table: str
-    frame: pd.DataFrame  # output columns only, in the order the share lists them; index 0..n-1
-    truth: np.ndarray  # resident_id per row (-1 if the ground truth has none)
-    row_ids: np.ndarray  # SQLite rowid per row
-    columns: list[OutputColumn]
-    rows_before_filter: int
-
-
-@dataclass
-class Extract:
-    """What a share yields: one part per table, and the aggregate table if the share asks for one."""
-
-    share: ShareDocument
-    parts: list[TablePart] = field(default_factory=list)
-    aggregate: AggregateResult | None = None
-
-    @property
-    def frame(self) -> pd.DataFrame:
-        """What the recipient gets: the aggregate table, the single part's rows, or every part's rows with a
-        leading `source_table` column."""
-        if self.aggregate is not None:
-            return self.aggregate.frame
-        if not self.parts:
-            return pd.DataFrame()
-        if len(self.parts) == 1:
-            return self.parts[0].frame
-        frames = [p.frame.assign(**{SOURCE_TABLE: p.table})[[SOURCE_TABLE, *p.frame.columns]] for p in self.parts]
-        return pd.concat(frames, ignore_index=True)
-
-    @property
-    def columns(self) -> list[OutputColumn]:
-        return [c for p in self.parts for c in p.columns]
 
 
 # ------------------------------------------------------------------------------------- checking
@@ -269,7 +221,7 @@ def _field_values(db: CityDatabase, frame: pd.DataFrame, table: str, name: str, 
     if op.op == "bottom_code":
         return tf.bottom_code(values, op.min)
     if op.op == "suppress_rare":
-        return tf.suppress_rare(values, op.min_count or 11)
+        return tf.suppress_rare(values, op.min_count or tf.RARE_MIN_COUNT)
     if op.op == "generalize" and op.to == "grid":
         return tf.grid(values, op.size)
     if op.op == "generalize":  # neighbourhood from coordinates: needs the other coordinate too
@@ -286,17 +238,39 @@ def _pick(values: pd.Series, positions: np.ndarray | None) -> pd.Series:
     return pd.Series(values.array.take(positions), name=values.name)
 
 
-def _most_sensitive(categories: list[str]) -> str:
-    if not categories:
-        return "public"
-    return max(categories, key=lambda c: _LEVELS.get(CATEGORIES.get(c, "internal"), 1))
+def _computed_column(db: CityDatabase, table: str, name: str, op: str, params: dict, sources: list[str],
+                     grain: str) -> OutputColumn:
+    """A column computed from `sources` (derive, or a row filter): it carries all their categories and meanings."""
+    infos = [_column_info(db, table, c) for c in sources]
+    categories = by_sensitivity([str(i.get("category") or "internal") for i in infos])
+    semantics = tuple(dict.fromkeys(str(i.get("semantic") or "") for i in infos))
+    return OutputColumn(name, table, op, params, sources, most_sensitive(list(categories)),
+                        "derived" if op == "derive" else "filter", grain, categories, semantics)
+
+
+def _columns_read(db: CityDatabase, share_table: TableShare, columns: list[str]) -> list[str]:
+    """The table's columns a share table reads: its filter's, its fields' (a derived field's expression's), and
+    the other coordinate of a coordinate generalised to a neighbourhood."""
+    wanted: set[str] = set()
+    if share_table.where is not None:
+        wanted |= parse(share_table.where, columns).columns
+    for name, op in share_table.fields.items():
+        if op.op == "derive":
+            wanted |= parse(op.expr, columns).columns
+        elif op.op != "drop":
+            wanted.add(name)
+            partner = _PARTNER.get(str(_column_info(db, share_table.table, name).get("semantic")))
+            if partner is not None and op.op == "generalize" and op.to == "neighbourhood":
+                wanted |= {c for c in columns
+                           if _column_info(db, share_table.table, c).get("semantic") == partner}
+    return [c for c in columns if c in wanted]
 
 
 def _apply_table(db: CityDatabase, share_table: TableShare, at: str, department: str, file: str,
                  problems: list[Problem]) -> TablePart | None:
     table = share_table.table
-    frame = db.read_table(table)
     columns = db.columns(table)
+    frame = db.read_table(table, _columns_read(db, share_table, columns))
     positions = None
     if share_table.where is not None:
         expression = parse(share_table.where, columns)
@@ -306,6 +280,10 @@ def _apply_table(db: CityDatabase, share_table: TableShare, at: str, department:
             problems.append(_expression_problem(file, f"{at}.where", err))
             return None
         positions = np.flatnonzero(mask)
+        row_filter = _computed_column(db, table, f"where: {expression.text}", "filter", {"expr": expression.text},
+                                      [c for c in columns if c in expression.columns], "flag")
+    else:
+        row_filter = None
     data: dict[str, pd.Series] = {}
     outputs: list[OutputColumn] = []
     for name, op in share_table.fields.items():
@@ -320,10 +298,8 @@ def _apply_table(db: CityDatabase, share_table: TableShare, at: str, department:
                 problems.append(_expression_problem(file, f"{at}.fields.{name}.expr", err))
                 continue
             sources = [c for c in columns if c in expression.columns]
-            infos = [_column_info(db, table, c) for c in sources]
-            category = _most_sensitive([str(i.get("category") or "internal") for i in infos])
-            outputs.append(OutputColumn(name, table, op.op, op.params(), sources, category, "derived",
-                                        tf.grain("derive", {}, tf.is_flag(values))))
+            outputs.append(_computed_column(db, table, name, op.op, op.params(), sources,
+                                            tf.grain("derive", {}, tf.is_flag(values))))
         else:
             values = _field_values(db, frame, table, name, op, department, positions)
             info = _column_info(db, table, name)
@@ -336,7 +312,7 @@ def _apply_table(db: CityDatabase, share_table: TableShare, at: str, department:
         row_ids, truth = row_ids[positions], truth[positions]
     count = len(row_ids)
     out = pd.DataFrame(data) if data else pd.DataFrame(index=pd.RangeIndex(count))
-    return TablePart(table, out, truth, row_ids, outputs, len(frame))
+    return TablePart(table, out, truth, row_ids, outputs, len(frame), row_filter)
 
 
 def _truth_by_position(db: CityDatabase, table: str, row_ids: np.ndarray) -> np.ndarray:
@@ -397,4 +373,4 @@ def export_csv(extract: Extract, path: str | Path, *, force: bool = False) -> Pa
                         error=ShareError)
 
 
-__all__ = ["Extract", "OutputColumn", "TablePart", "apply_share", "check_share", "export_csv", "key_department"]
+__all__ = ["SOURCE_TABLE", "Extract", "OutputColumn", "TablePart", "apply_share", "check_share", "export_csv", "key_department"]

@@ -39,7 +39,7 @@ class CityDatabase:
         locked, or not a generated city."""
         self.path = Path(path)
         self._lock = threading.RLock()
-        self._tables: dict[str, pd.DataFrame] = {}
+        self._tables: dict[str, dict[str, pd.Series]] = {}  # table -> column -> values in rowid order
         self._memo: OrderedDict[Hashable, Any] = OrderedDict()
         if not self.path.exists():
             self._fail("no such file", "generate a city first: city-sandbox generate SCENARIO")
@@ -179,28 +179,40 @@ class CityDatabase:
     def read_table(self, table: str, columns: list[str] | None = None) -> pd.DataFrame:
         """The table (or `columns` of it) with a leading `_row_id` column (the SQLite rowid), in rowid order.
 
-        Read once and cached. The frame returned is the caller's: under pandas Copy-on-Write it shares
-        memory with the cache until written, so returning it is nearly free and writing to it is safe.
+        Each column is read from SQLite once, when first asked for, and cached: a score reads only the
+        columns it uses (in a large city, whole tables take seconds). The frame returned is the caller's:
+        under pandas Copy-on-Write it shares memory with the cache until written, so returning it is nearly
+        free and writing to it is safe.
         """
         with self._lock:
-            frame = self._tables.get(table)
-            if frame is None:
+            cached = self._tables.get(table)
+            if cached is None:
                 self._check_table(table)
-                frame = self._tables[table] = self._load(table)
-        if columns is not None:
-            unknown = [c for c in columns if c not in frame.columns]
-            if unknown:
-                self._fail(f"no column '{unknown[0]}' in table '{table}'",
-                           did_you_mean(unknown[0], self.columns(table)))
-            frame = frame[[ROW_ID, *[c for c in columns if c != ROW_ID]]]
+            names = self.columns(table)
+            if columns is None:
+                wanted = names
+            else:
+                unknown = [c for c in columns if c != ROW_ID and c not in names]
+                if unknown:
+                    self._fail(f"no column '{unknown[0]}' in table '{table}'", did_you_mean(unknown[0], names))
+                wanted = list(dict.fromkeys(c for c in columns if c != ROW_ID))
+            cached = self._tables.setdefault(table, {})
+            missing = [c for c in wanted if c not in cached]
+            if missing or ROW_ID not in cached:
+                cached.update(self._load(table, missing))
+            frame = pd.DataFrame({ROW_ID: cached[ROW_ID], **{c: cached[c] for c in wanted}}, copy=False)
         return frame.copy(deep=not _COPY_ON_WRITE)
 
-    def _load(self, table: str) -> pd.DataFrame:
-        frame = self._read_sql(f"SELECT rowid AS {ROW_ID}, * FROM {_quote(table)} ORDER BY rowid")
-        for column in frame.columns[1:]:
+    def _load(self, table: str, columns: list[str]) -> dict[str, pd.Series]:
+        """`columns` of `table` (and the rowid, the first time) in rowid order, in one query."""
+        selected = ([] if ROW_ID in self._tables.get(table, {}) else [f"rowid AS {ROW_ID}"]) + [
+            _quote(c) for c in columns]
+        frame = self._read_sql(f"SELECT {', '.join(selected)} FROM {_quote(table)} ORDER BY rowid")
+        out = {ROW_ID: frame[ROW_ID]} if ROW_ID in frame.columns else {}
+        for column in columns:
             data_type = str(self._info.get((table, column), {}).get("data_type") or "")
-            frame[column] = _typed(frame[column], data_type)
-        return frame
+            out[column] = _typed(frame[column], data_type)
+        return out
 
     def truth(self, table: str) -> pd.Series:
         """row_id -> resident_id for every row of `table` (facilitator data: for scoring only)."""
@@ -239,8 +251,10 @@ class CityDatabase:
     def neighbourhood_of_zip(self) -> dict[str, str]:
         """ZIP code -> the neighbourhood most of its residents live in."""
         def compute() -> dict[str, str]:
-            people = self.resident_places()[["zip", "neighbourhood"]].dropna()
-            counts = people.groupby(["zip", "neighbourhood"]).size().reset_index(name="n")
+            # Counted by SQLite: reading every resident's place into pandas takes seconds in a large city.
+            counts = self._read_sql("SELECT zip, neighbourhood, count(*) AS n FROM _residents WHERE zip IS NOT NULL "
+                                    "AND neighbourhood IS NOT NULL GROUP BY zip, neighbourhood "
+                                    "ORDER BY zip, neighbourhood")
             best = counts.sort_values(["zip", "n"], ascending=[True, False]).drop_duplicates("zip")
             return dict(zip(best["zip"].astype(str), best["neighbourhood"].astype(str), strict=True))
         return self.memo(("_residents", "neighbourhood_of_zip"), compute)

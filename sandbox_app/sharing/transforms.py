@@ -22,11 +22,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sandbox_app.sharing.grains import DATE_GRAINS
 from synthetic.check import did_you_mean
 from synthetic.names import STREET_SUFFIXES
 
 NUMERIC_TYPES = ("integer", "real")
-DATE_GRAINS = ("year", "quarter", "month", "week")
 _SUFFIXES = {k.upper(): v.upper() for k, v in STREET_SUFFIXES.items()}
 _UNIT_WORDS = ("APT", "APARTMENT", "UNIT", "STE", "SUITE")
 
@@ -156,8 +156,8 @@ def keep(values: pd.Series) -> pd.Series:
 
 def pseudonym(values: pd.Series, key: bytes) -> pd.Series:
     """Keyed HMAC-SHA256 of the normalised value, first 16 hex characters. Irreversible without `key`."""
-    def sign(distinct: pd.Series) -> list[str]:
-        return [hmac.new(key, normalise(v).encode(), hashlib.sha256).hexdigest()[:16] for v in distinct]
+    def sign(distinct: pd.Series) -> list[str]:  # hmac.digest: OpenSSL's one-shot HMAC, same bytes as hmac.new
+        return [hmac.digest(key, normalise(v).encode(), "sha256").hex()[:16] for v in distinct]
     return per_distinct(values, sign)
 
 
@@ -190,7 +190,10 @@ def bottom_code(values: pd.Series, min_value: float) -> pd.Series:
     return _replace(values, under, f"<{number_text(min_value)}")
 
 
-def suppress_rare(values: pd.Series, min_count: int = 11) -> pd.Series:
+RARE_MIN_COUNT = 11  # suppress_rare's default: the usual smallest publishable cell
+
+
+def suppress_rare(values: pd.Series, min_count: int = RARE_MIN_COUNT) -> pd.Series:
     """Values seen fewer than `min_count` times in `values` (the extract, after filtering) become 'other'."""
     codes, _ = pd.factorize(values)
     counts = np.bincount(codes[codes >= 0], minlength=1)
