@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
@@ -35,6 +36,35 @@ def mark_reencodings(ctx: ShareContext) -> None:
                 col.singles_out = True
 
 
+def recipient_views(parts) -> dict:
+    """table -> what the recipient can put together from it: one part, or every part of a table listed more
+    than once joined record by record (the same rows in two lists line up, by order or by any shared value:
+    splitting the fields of one table over two entries hides nothing)."""
+    views: dict[str, object] = {}
+    for part in parts:
+        if part.table not in views:
+            views[part.table] = part
+            continue
+        first = views[part.table]
+        taken = set(first.frame.columns)
+        renamed = []
+        for col in part.columns:
+            name, i = col.name, 2
+            while name in taken:
+                name, i = f"{col.name} ({i})", i + 1
+            taken.add(name)
+            renamed.append(dataclasses.replace(col, name=name))
+        left = first.frame.assign(_row=first.row_ids)
+        right = part.frame.set_axis([c.name for c in renamed], axis=1).assign(_row=part.row_ids)
+        both = left.merge(right, on="_row", how="outer", sort=False)
+        truth = dict(zip(first.row_ids, first.truth, strict=True)) | dict(zip(part.row_ids, part.truth, strict=True))
+        rows = both.pop("_row").to_numpy()
+        views[part.table] = dataclasses.replace(
+            first, frame=both.reset_index(drop=True), row_ids=rows,
+            truth=np.array([truth[r] for r in rows], dtype=np.int64), columns=[*first.columns, *renamed])
+    return views
+
+
 def measure(ctx: ShareContext, between: Callable[[], None] | None = None) -> None:
     """Risk metrics and the linkage attack for every row-level table that does not name people outright.
 
@@ -42,7 +72,8 @@ def measure(ctx: ShareContext, between: Callable[[], None] | None = None) -> Non
     mark_reencodings(ctx)
     if not ctx.row_level:
         return
-    for part in ctx.parts:
+    ctx.measured = recipient_views(ctx.parts)
+    for part in ctx.measured.values():
         if between is not None:
             between()
         if any(identifies(c) for c in part.columns):
@@ -163,7 +194,7 @@ def check_k_and_risk(ctx: ShareContext) -> list[Finding]:
     k_needed = ctx.agreement.k
     threshold = risk_threshold(ctx)
     for table, m in ctx.metrics.items():
-        part = next(p for p in ctx.parts if p.table == table)
+        part = ctx.measured[table]
         if m.k_anonymity is None or not m.quasi_identifiers:
             continue
         short = m.k_anonymity < k_needed
@@ -336,7 +367,7 @@ def check_linkage(ctx: ShareContext) -> list[Finding]:
 def _linkage_fix(ctx: ShareContext, table: str, on: list[str]) -> list[dict]:
     """Take away what the attacker joins on: birth dates to the year, ZIP codes to zip3 (or neighbourhood
     where the purpose allows it), names and addresses and derived values out, then sex."""
-    part = next(p for p in ctx.parts if p.table == table)
+    part = ctx.measured[table]
     edits = []
     for col in part.columns:
         if col.name not in on:
