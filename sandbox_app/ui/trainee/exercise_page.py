@@ -341,6 +341,8 @@ class ExercisePage(QWidget):
 
     def _show_extract(self, extract) -> None:
         frame = extract.frame
+        if frame is self.preview_model.frame:
+            return  # the same extract again (delivered early, then with its score)
         self.preview_model.set_frame(frame)
         kind = "cells" if extract.aggregate is not None else "records"
         if not len(frame.columns):
