@@ -234,6 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sandbox_app.cli_grade import add_grade_command
 
     add_grade_command(sub)
+    from sandbox_app.cli_debrief import add_debrief_command
+
+    add_debrief_command(sub)
     return parser
 
 

@@ -197,3 +197,18 @@ def test_cancel_leaves_the_view_as_it_was(qtbot, isolated_qt, room, results):
     assert widget.debrief is None and "cancelled" in widget.status.text()
     assert not widget.html_button.isEnabled()
     widget.shutdown()
+
+
+def test_the_window_opens_on_a_folder_and_the_command_refuses_a_missing_one(qtbot, isolated_qt, room, results,
+                                                                           tmp_path, capsys):
+    from sandbox_app.cli import main
+    from sandbox_app.ui.studio.debrief_window import DebriefWindow
+
+    window = DebriefWindow(results, keys=[room[0].key_path])
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.view.loaded, timeout=60_000):
+        window.show()
+    assert window.view.exercise.count() == 1 and len(window.view.current.points) == 5
+    window.close()
+    assert main(["debrief", str(tmp_path / "nowhere")]) == 2
+    assert "nowhere: no such file or folder" in capsys.readouterr().err
