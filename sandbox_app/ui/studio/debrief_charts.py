@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 from sandbox_app.ui.studio.debrief_data import Debrief, ExerciseDebrief
@@ -15,7 +16,7 @@ BINS = list(range(0, 101, 10))
 TRAINEE_GID = "trainees"
 
 
-def draw_room(ax, ex: ExerciseDebrief) -> list:
+def draw_room(ax, ex: ExerciseDebrief, selected=None) -> list:
     """Every trainee as a point (privacy across, usefulness up), coloured and shaped by verdict; the model and
     bad answers marked. Returns the trainee collections, each with `.points` (TraineePoint, in offset order)."""
     collections = []
@@ -31,15 +32,25 @@ def draw_room(ax, ex: ExerciseDebrief) -> list:
         collections.append(coll)
     for kind, marker, colour in (("model", "*", "#1565c0"), ("bad", "P", "#6a1b9a")):
         refs = [r for r in ex.references if r.kind == kind]
-        if refs:
-            ax.scatter([r.privacy for r in refs], [r.usefulness for r in refs], s=260 if kind == "model" else 160,
-                       marker=marker, c=colour, edgecolors="black", linewidths=0.8, zorder=4,
+        if refs:  # hollow and behind, so the trainees on the same spot still show
+            ax.scatter([r.privacy for r in refs], [r.usefulness for r in refs], s=420 if kind == "model" else 300,
+                       marker=marker, facecolors="none", edgecolors=colour, linewidths=1.8, zorder=2,
                        label="model answer" if kind == "model" else "known-bad answer")
             for r in refs:
-                ax.annotate(r.label if kind == "model" else "bad", (r.privacy, r.usefulness), xytext=(8, -12),
-                            textcoords="offset points", fontsize=8, color=colour)
-    ax.set_xlim(-3, 103)
-    ax.set_ylim(-3, 103)
+                right = r.privacy > 75
+                ax.annotate("model answer" if kind == "model" else "bad answer", (r.privacy, r.usefulness),
+                            xytext=(-12 if right else 12, -16), textcoords="offset points", fontsize=8,
+                            color=colour, ha="right" if right else "left")
+    stacked = Counter((p.privacy, p.usefulness) for p in ex.points)
+    for (privacy, usefulness), n in sorted(stacked.items()):
+        if n > 1:  # trainees with the same scores sit on one spot: say how many
+            ax.annotate(f"×{n}", (privacy, usefulness), xytext=(7, 4), textcoords="offset points", fontsize=9,
+                        fontweight="bold", gid="stack")
+    if selected is not None:
+        ax.scatter([selected.privacy], [selected.usefulness], s=260, facecolors="none", edgecolors="black",
+                   linewidths=2, zorder=5, label="chosen trainee")
+    ax.set_xlim(-4, 107)   # room on the right for the "×n" beside a perfect score
+    ax.set_ylim(-4, 105)
     ax.set_xlabel("privacy score (higher: less over-shared)")
     ax.set_ylabel("usefulness score (higher: less under-shared)")
     ax.set_title(f"Room view: {ex.label} ({len(ex.points)} trainees)")
@@ -47,7 +58,7 @@ def draw_room(ax, ex: ExerciseDebrief) -> list:
     ax.axvline(90, color="#999", lw=0.8, ls="--")
     ax.axhline(90, color="#999", lw=0.8, ls="--")
     if collections or ex.references:
-        ax.legend(loc="lower left", fontsize=8, framealpha=0.85)
+        ax.legend(loc="lower left", fontsize=8, framealpha=0.85, markerscale=0.6)
     return collections
 
 

@@ -27,7 +27,7 @@ class Reference:
     usefulness: int
 
 
-@dataclass
+@dataclass(eq=False)
 class TraineePoint:
     """One counted trainee of one exercise: the engine's scores, the share sent and the path across attempts."""
 

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -253,7 +253,8 @@ class DebriefView(QWidget):
         self.dist_figure.clear()
         self.room_collections = []
         if ex is not None:
-            self.room_collections = draw_room(self.room_figure.add_subplot(), ex)
+            chosen = self.panel.point if any(p is self.panel.point for p in ex.points) else None
+            self.room_collections = draw_room(self.room_figure.add_subplot(), ex, chosen)
             draw_histograms(*self.dist_figure.subplots(2, 1), ex)
         self.room_canvas.draw_idle()
         self.dist_canvas.draw_idle()
@@ -269,7 +270,7 @@ class DebriefView(QWidget):
                              for r in flagged for reason in r.flags.values()])
         self.tabs.setTabText(self.tabs.indexOf(self.flagged), f"Flagged ({len(flagged)})")
         point = self.panel.point
-        if point is not None and ex is not None and point in ex.points:
+        if point is not None and ex is not None and any(p is point for p in ex.points):
             self.panel.show_point(point, names[point.trainee])
             self.show_path()
         else:
@@ -289,12 +290,13 @@ class DebriefView(QWidget):
         points = getattr(event.artist, "points", None)
         if points is None or not len(event.ind):
             return
-        self.select_point(points[int(event.ind[0])])
+        point = points[int(event.ind[0])]
+        QTimer.singleShot(0, lambda: self.select_point(point))   # redraw after matplotlib finishes the click
 
     def select_point(self, point: TraineePoint) -> None:
         """Show `point`'s trainee beside the chart (what clicking the point does)."""
         self.panel.show_point(point, self.names()[point.trainee])
-        self.show_path()
+        self._show_exercise()   # redraws the room with the chosen point ringed, and its attempt path
 
     def show_path(self) -> None:
         point = self.panel.point
