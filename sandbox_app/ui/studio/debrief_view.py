@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sandbox_app.grading.grade import FLAGS
 from sandbox_app.ui.common.tasks import TaskRunner
 from sandbox_app.ui.studio.debrief_charts import draw_attempts, draw_histograms, draw_room, write_pdf
 from sandbox_app.ui.studio.debrief_data import Debrief, ExerciseDebrief, TraineePoint, build_debrief
@@ -43,6 +44,11 @@ def report_of(point: TraineePoint):
                 for f in s.findings]
     return SimpleNamespace(verdict=s.verdict, privacy_score=s.privacy, usefulness_score=s.usefulness,
                            findings=findings, usefulness=None, fix_plan=None)
+
+
+def flag_reasons(result, anonymise: bool) -> list[str]:
+    """Why a result is flagged, in words; anonymised, the general reason (the specific one may name files)."""
+    return [FLAGS[code] if anonymise else reason for code, reason in result.flags.items()]
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -90,7 +96,7 @@ class TraineePanel(QWidget):
         layout.addWidget(self.share, 2)
         self.point: TraineePoint | None = None
 
-    def show_point(self, point: TraineePoint | None, name: str = "") -> None:
+    def show_point(self, point: TraineePoint | None, name: str = "", anonymise: bool = False) -> None:
         self.point = point
         self.path_button.setEnabled(point is not None and bool(point.attempts))
         if point is None:
@@ -98,7 +104,7 @@ class TraineePanel(QWidget):
             self.report.clear("No trainee chosen yet.")
             self.share.setPlainText("")
             return
-        flags = "; ".join(point.result.flags.values())
+        flags = "; ".join(flag_reasons(point.result, anonymise))
         self.heading.setText(f"<b>{name}</b> · {point.result.attempts} attempt(s)"
                              + (f" · <span style='color:#8a1c1c'>{flags}</span>" if flags else ""))
         self.report.show_report(report_of(point))
@@ -248,7 +254,7 @@ class DebriefView(QWidget):
         return self.debrief.names(self.anonymise.isChecked()) if self.debrief else {"": "(no name)"}
 
     def _show_exercise(self) -> None:
-        ex, names = self.current, self.names()
+        ex, names, anonymous = self.current, self.names(), self.anonymise.isChecked()
         self.room_figure.clear()
         self.dist_figure.clear()
         self.room_collections = []
@@ -263,15 +269,15 @@ class DebriefView(QWidget):
         self._fill_fields(ex)
         results = sorted(ex.summary.results, key=lambda r: (names[r.trainee].casefold(), r.file)) if ex else []
         _fill(self.trainees, [[names[r.trainee], r.verdict or "-", r.scored.privacy if r.scored else "-",
-                               r.scored.usefulness if r.scored else "-", r.attempts, "; ".join(r.flags.values())]
+                               r.scored.usefulness if r.scored else "-", r.attempts, "; ".join(flag_reasons(r, anonymous))]
                               for r in results])
         flagged = self.debrief.grading.flagged if self.debrief else []
-        _fill(self.flagged, [[Path(r.file).name, names.get(r.trainee, "(no name)"), reason]
-                             for r in flagged for reason in r.flags.values()])
+        _fill(self.flagged, [["(hidden)" if anonymous else Path(r.file).name, names.get(r.trainee, "(no name)"),
+                              reason] for r in flagged for reason in flag_reasons(r, anonymous)])
         self.tabs.setTabText(self.tabs.indexOf(self.flagged), f"Flagged ({len(flagged)})")
         point = self.panel.point
         if point is not None and ex is not None and any(p is point for p in ex.points):
-            self.panel.show_point(point, names[point.trainee])
+            self.panel.show_point(point, names[point.trainee], anonymous)
             self.show_path()
         else:
             self.panel.show_point(None)
@@ -295,7 +301,7 @@ class DebriefView(QWidget):
 
     def select_point(self, point: TraineePoint) -> None:
         """Show `point`'s trainee beside the chart (what clicking the point does)."""
-        self.panel.show_point(point, self.names()[point.trainee])
+        self.panel.point = point
         self._show_exercise()   # redraws the room with the chosen point ringed, and its attempt path
 
     def show_path(self) -> None:
