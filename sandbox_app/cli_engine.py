@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def cmd_score(args) -> int:
     from sandbox_app.sharing.document import load_share
 
     scenario = load_scenario(args.scenario)
-    share = load_share(args.share)
+    share = load_share(share_path(scenario, args.share))
     if args.result:  # before scoring, which can take a while
         from sandbox_app.errors import ResultError
         from sandbox_app.workspace.results import check_result_target
@@ -92,13 +93,13 @@ def cmd_apply(args) -> int:
     from sandbox_app.sharing.document import load_share
 
     scenario = load_scenario(args.scenario)
-    share = load_share(args.share)
+    share = load_share(share_path(scenario, args.share))
     exercise = scenario.exercise(share.exercise) if share.exercise else None
     db = open_scenario_database(scenario, args.db)
     try:
         extract = apply_share(db, share, holding_department=exercise.holding_department if exercise else None,
                               file=args.share)
-        export_csv(extract, args.out)
+        export_csv(extract, args.out, force=args.force)
     finally:
         db.close()
     print(f"wrote {len(extract.frame):,} rows to {args.out}")
@@ -122,13 +123,25 @@ def cmd_check(args) -> int:
     if args.json:
         print(json.dumps([{"scenario": s, **r.__dict__} for s, r in all_rows], indent=2))
     else:
-        print(f"{'scenario':<20} {'exercise':<24} {'answer':<40} {'expect':<8} {'got':<8} priv  use  ok")
+        width = max([len("answer"), *(len(r.answer) for _, r in all_rows)])
+        print(f"{'scenario':<20} {'exercise':<24} {'answer':<{width}} {'expect':<8} {'got':<8} priv  use  ok")
         for s, r in all_rows:
-            print(f"{s:<20} {r.exercise:<24} {r.answer[:40]:<40} {r.expected:<8} {r.verdict:<8} {r.privacy:>4} "
+            print(f"{s:<20} {r.exercise:<24} {r.answer:<{width}} {r.expected:<8} {r.verdict:<8} {r.privacy:>4} "
                   f"{r.usefulness:>4}  {'ok' if r.ok else 'MISS'}{'  ' + r.note if r.note else ''}")
         misses = sum(not r.ok for _, r in all_rows)
         print(f"\n{len(all_rows) - misses} of {len(all_rows)} answers scored as expected.")
     return 0 if all(r.ok for _, r in all_rows) else 1
+
+
+def share_path(scenario, text: str) -> Path:
+    """A share file as given, else relative to the scenario's folder: `winter-storm/welfare-checks.model.json`
+    names a built-in answer from any directory."""
+    path = Path(text)
+    if not path.exists() and not path.is_absolute() and scenario._source is not None:
+        beside = scenario._source.parent / path
+        if beside.is_file():
+            return beside
+    return path
 
 
 def add_engine_commands(sub) -> None:
@@ -146,6 +159,7 @@ def add_engine_commands(sub) -> None:
     p.add_argument("scenario", metavar="SCENARIO", help="built-in scenario name or file")
     p.add_argument("share", metavar="SHARE.json", help="the share document")
     p.add_argument("--out", required=True, metavar="CSV", help="CSV file to write")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
     p.add_argument("--db", metavar="DB", help="generated database (default: generate and cache one)")
     p.set_defaults(func=cmd_apply)
 

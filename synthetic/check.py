@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from synthetic.categories import CATEGORIES
 from synthetic.expr import ExpressionError, parse
 from synthetic.names import available_origins
 from synthetic.spec import BUILTIN_GENERATORS, MAX_TABLES, MAX_TOTAL_FIELDS, CitySpec, Condition, TableField
@@ -66,6 +67,7 @@ def check_city(spec: CitySpec) -> list[SpecIssue]:
         if name not in origins:
             issues.append(SpecIssue(("city", "name_origins", name), f"no name list for locale '{name}'",
                                     did_you_mean(name, origins) or f"choose from {', '.join(origins)}"))
+    issues += category_issues(spec)
     tags = {t for n in spec.city.neighbourhoods for t in n.tags}
     builtin_and_tags = [*RESIDENT_BUILTINS, *sorted(tags)]
     attrs = spec.population.attributes
@@ -144,6 +146,34 @@ def size_issues(spec: CitySpec, residents: int | None = None) -> list[SpecIssue]
         issues.append(SpecIssue(("city", "residents"), f"generating this city would write about {values:,} "
                                 f"values; the limit is {MAX_VALUES:,}",
                                 "use fewer residents, lower coverage rates or fewer records per resident"))
+    return issues
+
+
+def unknown_category(value: str, known, loc: tuple) -> list[SpecIssue]:
+    """An issue if `value` is not a category of this scenario; the hint lists the valid ones."""
+    if value in known:
+        return []
+    guess = did_you_mean(value, known)
+    listed = f"valid categories: {', '.join(known)}"
+    return [SpecIssue(loc, f"unknown category '{str(value)[:60]}'", f"{guess} {listed}" if guess else listed)]
+
+
+def category_issues(spec: CitySpec) -> list[SpecIssue]:
+    """Custom categories that clash with built-in ones, and unknown categories on attributes and fields."""
+    issues = []
+    for i, custom in enumerate(spec.custom_categories):
+        if custom.name in CATEGORIES:
+            issues.append(SpecIssue(("custom_categories", i, "name"), f"'{custom.name}' is a built-in category",
+                                    "use it without declaring it, or choose another name"))
+    known = list(spec.category_levels())
+    for i, attr in enumerate(spec.population.attributes):
+        issues += unknown_category(attr.category, known, ("population", "attributes", i, "category"))
+    for di, dept in enumerate(spec.departments):
+        for ti, table in enumerate(dept.tables):
+            for fi, field in enumerate(table.fields):
+                if field.category is not None:
+                    issues += unknown_category(field.category, known,
+                                               ("departments", di, "tables", ti, "fields", fi, "category"))
     return issues
 
 

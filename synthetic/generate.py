@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -55,6 +56,7 @@ class _Writer:
         self.conn = conn
         self.dictionary: list[tuple] = []
         self.counts: dict[str, int] = {}
+        self.levels: dict[str, str] = dict(CATEGORIES)  # category -> sensitivity, the scenario's own included
 
     def create(self, table: str, columns: list[tuple[str, str]]) -> None:
         cols = ", ".join(f'"{name}" {SQL_TYPES.get(kind, kind)}' for name, kind in columns)
@@ -71,7 +73,7 @@ class _Writer:
 
     def describe(self, table, column, description, category, department, data_type, fmt_="", unit="",
                  semantic="", facilitator_only=0) -> None:
-        self.dictionary.append((table, column, description, category, CATEGORIES.get(category, "internal"),
+        self.dictionary.append((table, column, description, category, self.levels.get(category, "internal"),
                                 department, facilitator_only, data_type, fmt_, unit, semantic))
 
 
@@ -189,6 +191,29 @@ def _write_truth(w: _Writer, truth: list) -> None:
                    "text" if column == "table_name" else "integer", facilitator_only=1, semantic=column)
 
 
+def remove_stale_partials(out: Path) -> list[Path]:
+    """Delete `.NAME.partial-PID` files that a killed generation left beside `out` (its process is gone)."""
+    removed = []
+    for partial in out.parent.glob(f".{glob.escape(out.name)}.partial-*"):
+        pid = partial.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            partial.unlink(missing_ok=True)
+            removed.append(partial)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if os.name == "nt":
+        return True  # os.kill would end the process there: never judge
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # someone else's process (or not ours to judge): leave its file alone
+    return True
+
+
 def generate_city(spec: CitySpec, out: str | Path, *, residents: int | None = None, state: TaskState | None = None,
                   meta: dict[str, str] | None = None, scenario_name: str = "") -> GenerationResult:
     """Generate the city into a new SQLite file at `out` (written to a temp file, then renamed).
@@ -201,6 +226,7 @@ def generate_city(spec: CitySpec, out: str | Path, *, residents: int | None = No
     n = residents or spec.city.residents
     tables = spec.tables()
     steps = Steps(state, n * (2 + len(tables) + (1 if spec.public_reference else 0)))
+    remove_stale_partials(out)
     tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
     tmp.unlink(missing_ok=True)
     conn = sqlite3.connect(tmp, isolation_level=None)
@@ -213,6 +239,7 @@ def generate_city(spec: CitySpec, out: str | Path, *, residents: int | None = No
         pop = build_population(spec, n)
         steps.advance(n, "drawing the population")
         w = _Writer(conn)
+        w.levels = spec.category_levels()
         _write_residents(w, spec, pop, steps)
         truth: list = []
         for dept, table in tables:

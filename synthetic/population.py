@@ -45,7 +45,15 @@ def draw_number(rng: np.random.Generator, dist: NumberDist, size: int) -> np.nda
     values = np.clip(values, -VALUE_LIMIT, VALUE_LIMIT)  # a lognormal tail stays a finite int64
     if dist.round is not None:
         values = np.round(values / dist.round) * dist.round
+        if not float(dist.round).is_integer():  # 0.82, not 0.8200000000000001
+            values = np.round(values, decimals_of(dist.round))
     return values
+
+
+def decimals_of(step: float) -> int:
+    """Decimal places of a rounding step: 0.1 -> 1, 0.25 -> 2, 5e-06 -> 6."""
+    text = np.format_float_positional(step, trim="-")
+    return len(text.partition(".")[2])
 
 
 def draw_choice(rng: np.random.Generator, weights: dict, size: int) -> np.ndarray:

@@ -204,7 +204,6 @@ class Attribute(Strict):
     )
 
     _weights = field_validator("choice")(lambda v: v if v is None else _check_weights(v))
-    _category = field_validator("category")(lambda v: _check_category(v))
 
     @model_validator(mode="after")
     def _one_kind(self) -> Attribute:
@@ -226,12 +225,6 @@ class Attribute(Strict):
 def _suggest(value: str, choices) -> str:
     match = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{match[0]}'?)" if match else ""
-
-
-def _check_category(value: str) -> str:
-    if value not in CATEGORIES:
-        raise ValueError(f"unknown category '{value}'{_suggest(value, CATEGORIES)}")
-    return value
 
 
 class Population(Strict):
@@ -368,7 +361,6 @@ class TableField(Strict):
     missing: float | None = Field(default=None, ge=0.0, le=1.0, description="Override the department's missing rate")
 
     _weights = field_validator("choice")(lambda v: v if v is None else _check_weights(v))
-    _category = field_validator("category")(lambda v: v if v is None else _check_category(v))
 
     @field_validator("gen")
     @classmethod
@@ -436,6 +428,15 @@ class PublicReference(Strict):
     coverage: Coverage
 
 
+class CustomCategory(Strict):
+    """A category of the scenario's own (e.g. library_record), beside the built-in ones."""
+
+    name: str = Identifier
+    sensitivity: Literal["public", "internal", "confidential", "restricted"] = Field(
+        default="restricted", description="Sensitivity level written to the data dictionary")
+    description: str = Field(min_length=1, description="What it covers and why it is protected")
+
+
 class CitySpec(Strict):
     """Everything the generator needs: the city, its people and its departments' tables."""
 
@@ -445,6 +446,9 @@ class CitySpec(Strict):
     population: Population
     departments: list[Department] = Field(min_length=1, max_length=MAX_DEPARTMENTS)
     public_reference: PublicReference | None = None
+    custom_categories: list[CustomCategory] = Field(
+        default_factory=list, max_length=100,
+        description="Categories of this scenario's own, usable wherever a category is (custom_rules can govern them)")
 
     @field_validator("reference_date")
     @classmethod
@@ -452,6 +456,10 @@ class CitySpec(Strict):
         if not EARLIEST_REFERENCE <= value <= LATEST_REFERENCE:
             raise ValueError(f"reference date {value} is outside {EARLIEST_REFERENCE} to {LATEST_REFERENCE}")
         return value
+
+    def category_levels(self) -> dict[str, str]:
+        """Every category this scenario may use -> its sensitivity level (built-in and custom)."""
+        return {**CATEGORIES, **{c.name: c.sensitivity for c in self.custom_categories}}
 
     def tables(self) -> list[tuple[Department, Table]]:
         return [(d, t) for d in self.departments for t in d.tables]

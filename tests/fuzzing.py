@@ -72,7 +72,7 @@ def mutated_scenario(draw) -> dict:
         key = path[-1]
         kind = draw(st.sampled_from(["replace", "replace", "replace", "delete", "duplicate", "empty"]))
         if kind == "replace":
-            parent[key] = draw(HOSTILE_VALUES)
+            parent[key] = copy.deepcopy(draw(HOSTILE_VALUES))
         elif kind == "delete":
             del parent[key]
         elif kind == "duplicate" and isinstance(parent, list):
@@ -82,7 +82,15 @@ def mutated_scenario(draw) -> dict:
     return data
 
 
-_SCENARIOS = {p.stem: load_plain(p) for p in SCENARIO_FILES}
+FUZZ_RESIDENTS = 400  # the files' own 2,000-20,000 residents, scaled down: validate draws the population
+
+
+def _scaled(data: dict) -> dict:
+    data["city"]["residents"] = FUZZ_RESIDENTS
+    return data
+
+
+_SCENARIOS = {p.stem: _scaled(load_plain(p)) for p in SCENARIO_FILES}
 
 
 def dump_yaml(data) -> str:
@@ -114,3 +122,43 @@ def expressions(draw) -> str:
     wrap = draw(st.sampled_from(["", "not ", "(", "-", "year(", "round("]))
     close = draw(st.sampled_from(["", ")", "))", "]"]))
     return wrap + text + close if draw(st.booleans()) else draw(st.text(max_size=40))
+
+
+SHARE_FILES = sorted((ROOT / "scenarios" / "winter-storm").glob("*.json"))
+_SHARES = {p.stem: __import__("json").loads(p.read_text(encoding="utf-8")) for p in SHARE_FILES}
+SHARE_VALUES = st.one_of(
+    HOSTILE_VALUES,
+    expressions(),
+    st.sampled_from([{"op": "keep"}, {"op": "derive", "expr": "year(birth_date)"}, {"op": "generalize", "to": "week"},
+                     {"op": "generalize", "to": "band", "width": 1e-300}, {"op": "top_code", "max": HUGE},
+                     {"op": "mask", "keep_last": -1}, {"op": "suppress_rare", "min_count": 10**30}, {"op": "nope"},
+                     {"group_by": ["zip"], "measures": [{"op": "sum", "field": "zip"}]}, "refuse", "share",
+                     {"table": "_ground_truth"}, {"table": "_residents", "fields": {"resident_id": {"op": "keep"}}}]),
+)
+
+
+@st.composite
+def mutated_share(draw) -> tuple[str, str]:
+    """(exercise id, JSON text): a winter-storm answer with one to three structured mutations."""
+    import json
+
+    name = draw(st.sampled_from(sorted(_SHARES)))
+    data = copy.deepcopy(_SHARES[name])
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(leaf_paths(data)))
+        parent = data
+        for part in path[:-1]:
+            parent = parent[part]
+        key = path[-1]
+        kind = draw(st.sampled_from(["replace", "replace", "delete", "duplicate", "add"]))
+        if kind == "replace":
+            parent[key] = copy.deepcopy(draw(SHARE_VALUES))
+        elif kind == "delete":
+            del parent[key]
+        elif kind == "duplicate" and isinstance(parent, list):
+            parent.insert(key, copy.deepcopy(parent[key]))
+        elif kind == "add" and isinstance(parent, dict):
+            parent[draw(st.sampled_from(["where", "aggregate", "decision", "reason", "fields", "extra", "age",
+                                         "birth_date", "zip", "sex"]))] = copy.deepcopy(draw(SHARE_VALUES))
+    text = json.dumps(data, default=str).replace(f'"{HUGE}"', "9" * 4400)
+    return name.split(".")[0], text

@@ -162,7 +162,7 @@ def test_generate_refuses_to_overwrite_without_force(tmp_path, capsys):
     out.write_bytes(b"keep me")
     assert main(["generate", SMALL, "--out", str(out)]) == 1
     captured = capsys.readouterr()
-    assert captured.err == f"{out}: already exists; use --force to replace it\n"
+    assert captured.err == f"{out}: already exists (use --force to replace it)\n"
     assert out.read_bytes() == b"keep me"
 
 
@@ -179,7 +179,7 @@ def test_generate_with_force_replaces_the_database(tmp_path, capsys):
 def test_generate_into_a_missing_folder_exits_1(tmp_path, capsys):
     out = tmp_path / "nowhere" / "city.db"
     assert main(["generate", SMALL, "--out", str(out)]) == 1
-    assert capsys.readouterr().err == f"{out.parent}: no such folder\n"
+    assert capsys.readouterr().err == f"{out}: folder {out.parent} does not exist (create it first, or give another path)\n"
     assert not out.parent.exists()
 
 

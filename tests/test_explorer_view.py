@@ -36,7 +36,7 @@ def view(qtbot, path):
     qtbot.addWidget(v)
     v.resize(1200, 800)
     v.show()
-    qtbot.waitUntil(lambda: v.table_view.model.rowCount() > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: v.table_view.model.rowCount() > 0 and v.agreements.map is not None, timeout=10_000)
     yield v
     v.shutdown()
 

@@ -11,9 +11,7 @@ from hypothesis import given
 from sandbox_app.errors import ScenarioError
 from sandbox_app.scenario import parse_scenario_text
 from synthetic.generate import generate_city
-from tests.fuzzing import dump_yaml, mutated_scenario
-
-FUZZ_RESIDENTS = 300
+from tests.fuzzing import FUZZ_RESIDENTS, dump_yaml, mutated_scenario
 
 
 @given(mutated_scenario())

@@ -24,15 +24,15 @@ class Person:
     name: str
     age: int | None
     neighbourhood: str
-    facts: list[str] = field(default_factory=list)   # "equipment: oxygen concentrator"
+    facts: list[str] = field(default_factory=list)   # "equipment is oxygen concentrator"
     table: str = ""                                  # the extract table the record came from
 
     @property
     def sentence(self) -> str:
         who = f"{self.name}, {self.age}" if self.age is not None else self.name
         where = f", {self.neighbourhood}" if self.neighbourhood else ""
-        known = "; ".join(self.facts) if self.facts else f"that they are in {self.table.replace('_', ' ')}"
-        return f"{who}{where} — the recipient now knows {known}"
+        known = [f"is in {self.table.replace('_', ' ')}", *self.facts]
+        return f"{who}{where}: {'; '.join(known)}"
 
 
 @dataclass
@@ -69,7 +69,7 @@ def _facts(part, row: int) -> list[str]:
         if col.category in SENSITIVE_CATEGORIES and col.name in part.frame.columns:
             value = part.frame[col.name].iloc[row]
             if value is not None and str(value) not in ("", "nan", "None", "<NA>"):
-                out.append(f"{col.name.replace('_', ' ')}: {str(value).replace('_', ' ')}")
+                out.append(f"{col.name.replace('_', ' ')} is {str(value).replace('_', ' ')}")
     return out
 
 

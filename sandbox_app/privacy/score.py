@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sandbox_app.errors import Problem, ShareError
-from sandbox_app.privacy import checks, differencing, disclosure, refusal, targeting
+from sandbox_app.privacy import checks, custom_rules, differencing, disclosure, refusal, targeting
 from sandbox_app.privacy.catalogue import PENALTY, SEVERITIES, Finding
 from sandbox_app.privacy.context import ShareContext
 from sandbox_app.privacy.fixes import fix_plan
@@ -27,6 +27,7 @@ RULE_CHECKS = [
     checks.check_benefits_tax, checks.check_housing_dv, checks.check_local_law, checks.check_retention,
     checks.check_hash, checks.check_free_text, disclosure.check_small_cells, disclosure.check_k_and_risk,
     disclosure.check_linkage, targeting.check_targeted_filter, differencing.check_differencing,
+    custom_rules.check_custom_rules,
 ]
 
 

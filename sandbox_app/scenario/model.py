@@ -108,6 +108,24 @@ class Exercise(Strict):
     bad_answers: list[KnownAnswer] = Field(default_factory=list)
 
 
+class CustomRule(Strict):
+    """A rule of the scenario's own, from a template (docs/privacy-reference.md#custom-rule-templates)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60, description="Reported as the finding's rule")
+    template: Literal["never_to_recipients", "needs_consent_or_authority", "no_row_level_under_age"]
+    title: str = Field(min_length=1, description="What the rule requires, in one line")
+    citation: str = Field(min_length=1, description="The law, ordinance or policy it comes from")
+    severity: Literal["blocker", "major", "minor"] = "blocker"
+    category: str | None = Field(default=None, description="never_to_recipients, needs_consent_or_authority: "
+                                 "the category governed")
+    recipients: list[str] = Field(default_factory=list, description="never_to_recipients: department kinds "
+                                  "that may never receive the category (general, health, justice …)")
+    authority: list[str] = Field(default_factory=list, description="needs_consent_or_authority: agreement "
+                                 "kinds that authorise it without consent (statute, court_order …)")
+    age: int | None = Field(default=None, ge=1, le=110, description="no_row_level_under_age: residents younger "
+                            "than this are never in a row-level share")
+
+
 class Scenario(CitySpec):
     """One scenario file: a city, its agreements and its exercises."""
 
@@ -123,6 +141,8 @@ class Scenario(CitySpec):
     zip3_populations: dict[Annotated[str, Field(pattern=r"^\d{3}$")], Annotated[int, Field(ge=0)]] = Field(
         default_factory=dict, description="Real population of each ZIP3 area (as the Census publishes it, "
         "quote the keys: \"441\": 35000); hipaa_zip3 uses it instead of counting synthetic residents")
+    custom_rules: list[CustomRule] = Field(default_factory=list, max_length=100,
+                                           description="Rules of this scenario's own, each from a template")
     _source: Path | None = PrivateAttr(default=None)  # ids are checked unique, with locations, by check_scenario
     _sha256: str | None = PrivateAttr(default=None)  # of the file's bytes, set by load_scenario
 
@@ -152,4 +172,4 @@ class Scenario(CitySpec):
         return next((d for d in self.departments if d.id == department_id), None)
 
 
-__all__ = ["Agreement", "Exercise", "Identifier", "Needs", "Scenario", "SCENARIO_FORMAT"]
+__all__ = ["Agreement", "CustomRule", "Exercise", "Identifier", "Needs", "Scenario", "SCENARIO_FORMAT"]

@@ -364,14 +364,13 @@ def apply_share(db: CityDatabase, share: ShareDocument, *, holding_department: s
     return Extract(share, [p for p in parts if p is not None], result)
 
 
-def export_csv(extract: Extract, path: str | Path) -> Path:
-    """Write what the recipient gets (`extract.frame`; never ground truth or row ids) as UTF-8 CSV."""
-    path = Path(path)
-    try:
-        extract.frame.to_csv(path, index=False, encoding="utf-8")
-    except OSError as err:
-        raise ShareError([Problem(str(path), None, "", f"cannot write the file: {err.strerror or err}")]) from None
-    return path
+def export_csv(extract: Extract, path: str | Path, *, force: bool = False) -> Path:
+    """Write what the recipient gets (`extract.frame`; never ground truth or row ids) as UTF-8 CSV, atomically:
+    an existing file is replaced only with `force`, and a failed write leaves it as it was."""
+    from sandbox_app.files import atomic_write
+
+    return atomic_write(path, lambda tmp: extract.frame.to_csv(tmp, index=False, encoding="utf-8"), force=force,
+                        error=ShareError)
 
 
 __all__ = ["SOURCE_TABLE", "Extract", "OutputColumn", "TablePart", "apply_share", "check_share", "export_csv", "key_department"]

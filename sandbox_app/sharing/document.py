@@ -301,9 +301,26 @@ def _duplicate_problems(value: Any, file: str, loc: tuple = ()) -> list[Problem]
     return problems
 
 
+MAX_INTEGER_DIGITS = 30
+
+
+class _LongInteger(ValueError):
+    pass
+
+
+def _integer(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise _LongInteger(text)
+    return int(text)
+
+
 def _load_json(text: str, file: str) -> Any:
     try:
-        return json.loads(text, object_pairs_hook=_Object)
+        return json.loads(text, object_pairs_hook=_Object, parse_int=_integer)
+    except _LongInteger as err:
+        line = text.count("\n", 0, max(text.find(str(err)), 0)) + 1
+        raise ShareError([Problem(file, line, "", f"a whole number of {len(str(err).lstrip('-')):,} digits; "
+                                  f"numbers in a share have at most {MAX_INTEGER_DIGITS}")]) from None
     except json.JSONDecodeError as err:
         raise ShareError([Problem(file, err.lineno, "", f"JSON syntax: {err.msg} (col {err.colno})",
                                   "check commas, quotes and brackets")]) from None

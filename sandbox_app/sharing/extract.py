@@ -50,7 +50,7 @@ class OutputColumn:
         return any(s in self.semantics for s in semantics)
 
 
-@dataclass
+@dataclass(eq=False)  # parts compare by identity: comparing their frames is ambiguous (and slow)
 class TablePart:
     """The rows and fields one table contributes. `truth[i]` is the resident behind row i (facilitator data)."""
 

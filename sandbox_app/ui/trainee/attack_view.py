@@ -60,7 +60,8 @@ def story_steps(story: AttackStory) -> list[str]:
         items = "".join(f"<li>{html.escape(p.sentence)}</li>" for p in people)
         more = story.reidentified - len(people)
         steps.append(f"<h3>4. Re-identified: {story.reidentified:,} residents</h3><p>These are synthetic people, "
-                     f"but the attack is real: the outsider now knows who they are.</p><ul>{items}</ul>"
+                     f"but the attack is real: the outsider now knows who they are, and what your extract says "
+                     f"about them:</p><ul>{items}</ul>"
                      + (f"<p>…and {more:,} more.</p>" if more > 0 else ""))
     else:
         steps.append("<h3>4. Nobody re-identified</h3><p>No record matched exactly one voter who really is that "

@@ -9,8 +9,9 @@ workspace as it is made.
 from __future__ import annotations
 
 import logging
+import time
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -105,6 +106,14 @@ class ExercisePage(QWidget):
         for button in (self.previous, self.next):
             button.setFixedWidth(36)
             top.addWidget(button)
+        self.clock = QLabel("")
+        self.clock.setToolTip("The time your facilitator set for each exercise")
+        self.clock.hide()
+        top.addWidget(self.clock)
+        self.clock_timer = QTimer(self)
+        self.clock_timer.setInterval(1000)
+        self.clock_timer.timeout.connect(self._tick)
+        self._deadline: float | None = None
         layout.addLayout(top)
 
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -142,6 +151,7 @@ class ExercisePage(QWidget):
         self.report_view = ScoreReportView()
         self.report_view.finding_selected.connect(self.highlight_finding)
         self.report_view.fix_requested.connect(self.apply_fix)
+        self.report_view.plan_requested.connect(self.apply_plan)
         self.report_view.clause_requested.connect(self.show_clause)
         self.attack_view = AttackReplayView()
         self.attempts_view = AttemptsView()
@@ -262,6 +272,31 @@ class ExercisePage(QWidget):
         self.reading.setCurrentWidget(self.brief)
         self.results.setCurrentIndex(0)
         self.submit_status.setText("")
+        self._start_clock()
+
+    def _start_clock(self) -> None:
+        """A facilitator's time limit (packs): a countdown per exercise; when it runs out, a nudge, not a lock."""
+        minutes = (self.session.settings or {}).get("time_limit_minutes")
+        if not minutes:
+            self._deadline = None
+            self.clock.hide()
+            self.clock_timer.stop()
+            return
+        self._deadline = time.monotonic() + 60 * int(minutes)
+        self.clock.show()
+        self.clock_timer.start()
+        self._tick()
+
+    def _tick(self) -> None:
+        if self._deadline is None:
+            return
+        left = int(self._deadline - time.monotonic())
+        if left <= 0:
+            self.clock.setText("<b>Time is up</b>: submit what you have")
+            self.clock_timer.stop()
+            self.message.emit("Time is up for this exercise: submit what you have.")
+            return
+        self.clock.setText(f"Time left: {left // 60}:{left % 60:02d}")
 
     def close_exercise(self) -> None:
         if self.scorer is not None:
@@ -282,6 +317,7 @@ class ExercisePage(QWidget):
         self.exercise = None
 
     def shutdown(self) -> None:
+        self.clock_timer.stop()
         self.close_exercise()
         self.submit_runner.shutdown()
 
@@ -305,6 +341,8 @@ class ExercisePage(QWidget):
 
     def _show_extract(self, extract) -> None:
         frame = extract.frame
+        if frame is self.preview_model.frame:
+            return  # the same extract again (delivered early, then with its score)
         self.preview_model.set_frame(frame)
         kind = "cells" if extract.aggregate is not None else "records"
         if not len(frame.columns):
@@ -408,6 +446,14 @@ class ExercisePage(QWidget):
             self.message.emit(f"The fix could not be applied: {err}")
             return
         self.message.emit(f"Applied the fix for “{finding.title}”; undo with Ctrl+Z. The meter shows its effect.")
+
+    def apply_plan(self, edits: list[dict]) -> None:
+        try:
+            self.editor.edits(edits, "apply all fixes")
+        except ShareError as err:
+            self.message.emit(f"The fixes could not be applied: {err}")
+            return
+        self.message.emit(f"Applied {len(edits)} change(s); undo with Ctrl+Z. Submit again to see the new score.")
 
     def show_clause(self, clause: str) -> None:
         self.agreement_pane.show_agreement(self.session.scenario, self.agreement, highlight=clause)

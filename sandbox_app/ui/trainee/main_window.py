@@ -111,6 +111,10 @@ class MainWindow(QMainWindow):
         self._action(exercise, "&Next exercise", lambda: self.page and self.page.step_exercise(1), "Ctrl+PgDown")
         self._action(exercise, "&Previous exercise", lambda: self.page and self.page.step_exercise(-1), "Ctrl+PgUp")
         self._action(exercise, "Go to the row &filter", lambda: self.page and self.page.focus_filter(), "Ctrl+L")
+        explore = bar.addMenu("E&xplore")
+        self.explore_action = self._action(explore, "Explore this city's &data…", self.open_explorer, "Ctrl+D",
+                                           "Open the datathon explorer on the city of this scenario: catalogue, "
+                                           "tables, read-only SQL, charts (no answer key)")
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Open the &log folder", lambda: QDesktopServices.openUrl(
             QUrl.fromLocalFile(str(data_dir()))))
@@ -121,6 +125,20 @@ class MainWindow(QMainWindow):
         on_page = self.page is not None and self.stack.currentWidget() is self.page
         self.submit_action.setEnabled(on_page)
         self.export_action.setEnabled(on_page)
+        self.explore_action.setEnabled(self.session is not None)
+
+    def open_explorer(self) -> None:
+        """The explorer mode on this scenario's city, in its own window (participant view: no answer key)."""
+        if self.session is None:
+            return
+        from sandbox_app.ui.explorer.app import ExplorerWindow
+
+        try:
+            self.explorer = ExplorerWindow(self.session.db_path, facilitator=False)
+        except SandboxError as err:
+            self.statusBar().showMessage(f"Could not open the explorer: {err}", 15_000)
+            return
+        self.explorer.show()
 
     def _about(self) -> None:
         from sandbox_app import __version__
@@ -277,6 +295,8 @@ class MainWindow(QMainWindow):
         self.lister.shutdown()
         if self.page is not None:
             self.page.shutdown()
+        if getattr(self, "explorer", None) is not None:
+            self.explorer.close()
         if self.session is not None:
             self.session.close()
         if self.workspace is not None:
