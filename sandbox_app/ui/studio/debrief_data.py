@@ -90,7 +90,7 @@ def _ranked(counts: Counter) -> list[tuple[str, int]]:
 
 def build_debrief(paths, *, packs=(), keys=(), scenarios=(), state=None) -> Debrief:
     """Grade `paths` (files or folders) and gather everything the dashboard draws."""
-    grading = grade_results(paths, packs=packs, keys=keys, scenarios=scenarios, state=state, workers=1)
+    grading = grade_results(paths, packs=packs, keys=keys, scenarios=scenarios, state=state)
     from sandbox_app.grading.sources import Sources
 
     sources = Sources(packs, keys, scenarios)
