@@ -13,6 +13,7 @@ from sandbox_app.privacy.linkage import run_linkage
 from sandbox_app.privacy.metrics import classes_below, risk_metrics
 from sandbox_app.privacy.usefulness import grain_satisfies
 from sandbox_app.sharing.aggregate import recoverable_mask
+from sandbox_app.sharing.shared_codes import factorize
 from synthetic.categories import STRICT_L_CATEGORIES
 
 
@@ -122,7 +123,7 @@ def check_k_and_risk(ctx: ShareContext) -> list[Finding]:
 
 def _codes(values) -> np.ndarray:
     """Integer class codes of a column; a null is a value of its own (as in the risk metrics)."""
-    return pd.factorize(values, use_na_sentinel=False)[0].astype(np.int64)
+    return factorize(values, use_na_sentinel=False)[0].astype(np.int64)
 
 
 def _class_sizes(columns: list[np.ndarray], rows: int) -> tuple[np.ndarray, int]:
@@ -149,7 +150,7 @@ def _coarsenings(ctx: ShareContext, part, name: str) -> list[tuple[str, np.ndarr
     """Successively coarser codings of a quasi-identifier that still serve the purpose:
     [(what to write in the share, integer codes), …]. Each distinct value is converted once."""
     col = next(c for c in part.columns if c.name == name)
-    local, distinct = pd.factorize(part.frame[name], use_na_sentinel=False)
+    local, distinct = factorize(part.frame[name], use_na_sentinel=False)
     values = pd.Series(np.asarray(distinct, dtype=object))
     info = ctx.db.column_info(part.table, col.sources[0]) if col.sources else {}
     steps: list[tuple[str, str, pd.Series]] = []  # (grain, advice, coarser distinct values)

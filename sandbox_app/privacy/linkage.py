@@ -16,6 +16,7 @@ from sandbox_app.privacy.catalogue import ROW_POSITIONS_SHOWN
 from sandbox_app.privacy.context import LINKABLE_SEMANTICS
 from sandbox_app.privacy.metrics import LinkageResult, linkage_attack
 from sandbox_app.sharing.grains import CODE_GRAINS, DATE_GRAINS
+from sandbox_app.sharing.shared_codes import factorize
 from synthetic.names import STREET_SUFFIXES
 
 SUFFIX = {k.upper(): v.upper() for k, v in STREET_SUFFIXES.items()}
@@ -156,7 +157,7 @@ def run_linkage(db, part, reference_date) -> LinkageResult | None:
         ref_codes, uniques = reference
         fmt = db.column_info(part.table, col.sources[0]).get("format", "") if col.sources else ""
         # Normalise each distinct extract value once, then look it up among the roll's keys.
-        local, distinct = pd.factorize(part.frame[col.name], use_na_sentinel=True)
+        local, distinct = factorize(part.frame[col.name], use_na_sentinel=True)
         keys = _extract_key(pd.Series(np.asarray(distinct, dtype=object)), col.semantic, col.grain, fmt)
         positions = uniques.get_indexer(keys.to_numpy()).astype(float)  # -1: a value the roll never has
         positions[keys.isna().to_numpy()] = np.nan
