@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from sandbox_app import __version__
-from sandbox_app.errors import DatabaseError, Problem
+from sandbox_app.errors import DatabaseError, Problem, SandboxError
 from sandbox_app.scenario.model import Scenario
 from synthetic import GENERATOR_VERSION
 from synthetic.progress import TaskState
@@ -17,7 +17,17 @@ def cache_dir() -> Path:
     """Where generated cities live: $CITY_SANDBOX_HOME, else ~/.cache/city-sandbox."""
     root = os.environ.get("CITY_SANDBOX_HOME")
     base = Path(root) if root else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "city-sandbox"
-    base.mkdir(parents=True, exist_ok=True)
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        where = "CITY_SANDBOX_HOME" if root else "the cache folder"
+        reason = "is a file, not a folder" if base.exists() or isinstance(err, FileExistsError | NotADirectoryError) \
+            else "cannot be created: " + (err.strerror or str(err))
+        raise SandboxError([Problem(str(base), None, "", f"{where} {reason}",
+                                    "point CITY_SANDBOX_HOME at a folder (it is created if missing)")]) from None
+    if not base.is_dir():
+        raise SandboxError([Problem(str(base), None, "", "CITY_SANDBOX_HOME is a file, not a folder",
+                                    "point CITY_SANDBOX_HOME at a folder (it is created if missing)")])
     return base
 
 

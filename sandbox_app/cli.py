@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -94,25 +95,33 @@ def cmd_validate(args) -> int:
 
 
 def cmd_generate(args) -> int:
+    import sqlite3
+
+    from sandbox_app.files import check_target, os_error_message, shown
+    from synthetic.check import size_issues
     from synthetic.generate import generate_city
 
     scenario = _scenario_with_seed(args.scenario, args.seed)
     out = Path(args.out or f"{scenario.name}.db")
     if out.is_dir():
-        print(f"{out}: is a folder; give a file name, e.g. --out {out / (scenario.name + '.db')}", file=sys.stderr)
+        print(f"{shown(out)}: is a folder; give a file name, e.g. --out {shown(out / (scenario.name + '.db'))}",
+              file=sys.stderr)
         return 1
-    if out.exists() and not args.force:
-        print(f"{out}: already exists; use --force to replace it", file=sys.stderr)
-        return 1
-    if out.parent and not out.parent.exists():
-        print(f"{out.parent}: no such folder", file=sys.stderr)
+    check_target(out, force=args.force)
+    for issue in size_issues(scenario, args.residents):
+        print(f"{shown(args.scenario)}: {issue.message}" + (f" ({issue.hint})" if issue.hint else ""), file=sys.stderr)
         return 1
     progress = TextProgress(f"generating {scenario.name}", enabled=None if not args.json else False)
     try:
         result = generate_city(scenario, out, residents=args.residents, state=progress,
                                scenario_name=scenario.name, meta={"app_version": __version__})
     except OSError as err:  # disk full, no permission, …: the partial file is already removed
-        print(f"{out}: cannot write the database: {err.strerror or err}", file=sys.stderr)
+        print(f"{shown(out)}: cannot write the database: {os_error_message(err)}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as err:  # SQLite's own words for the same: "unable to open", "disk is full"
+        full = "full" in str(err)
+        print(f"{shown(out)}: cannot write the database: "
+              f"{'the disk is full' if full else 'no permission to write there, or not a folder'}", file=sys.stderr)
         return 1
     summary = {"database": str(result.database), "scenario": scenario.name, "seed": scenario.seed,
                "residents": result.residents, "tables": result.tables, "seconds": round(result.seconds, 3)}
@@ -130,11 +139,7 @@ def _scenario_with_seed(name: str, seed: int | None) -> Scenario:
     from sandbox_app.scenario.loader import load_scenario
 
     scenario = load_scenario(name)
-    if seed is not None:
-        source = scenario._source
-        scenario = scenario.model_copy(update={"seed": seed})
-        scenario._source = source
-    return scenario
+    return scenario if seed is None else scenario.with_seed(seed)
 
 
 def cmd_schema(args) -> int:
@@ -142,10 +147,22 @@ def cmd_schema(args) -> int:
 
     text = json.dumps(scenario_json_schema(), indent=2)
     if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
-        print(f"wrote {args.out}")
+        from sandbox_app.files import atomic_write, shown
+
+        atomic_write(args.out, text + "\n", force=args.force)
+        print(f"wrote {shown(args.out)}")
     else:
         print(text)
+    return 0
+
+
+def cmd_new(args) -> int:
+    from sandbox_app.scenario.new import new_scenario
+
+    path = new_scenario(args.name, args.source, args.dir, force=args.force).resolve()
+    print(f"wrote {path} and its answers in {path.with_suffix('')}{'/'}; it validates. Next:")
+    print(f"  city-sandbox validate {path}")
+    print(f"  city-sandbox check {path}")
     return 0
 
 
@@ -185,30 +202,56 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("generate", help="generate a scenario's city into a SQLite database")
     p.add_argument("scenario", metavar="SCENARIO", help="built-in scenario name or a path to a scenario file")
     p.add_argument("--out", metavar="DB", help="database file to write (default: SCENARIO.db)")
-    p.add_argument("--seed", type=int, help="override the scenario's seed")
-    p.add_argument("--residents", type=_positive_int, help="override the number of residents")
+    p.add_argument("--seed", type=_whole_number(0, 2**63 - 1), help="override the scenario's seed "
+                   "(0 to 9,223,372,036,854,775,807, like a scenario file's seed)")
+    p.add_argument("--residents", type=_whole_number(10, 5_000_000), help="override the number of residents")
     p.add_argument("--force", action="store_true", help="replace an existing database")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("schema", help="write the JSON Schema of scenario files (for editors)")
     p.add_argument("--out", metavar="FILE", help="file to write (default: print)")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
     p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("new", help="write a new scenario file (and its answers folder) to start from")
+    p.add_argument("name", metavar="NAME", help="the new scenario's name, e.g. library-cards")
+    p.add_argument("--from", dest="source", default="winter-storm", metavar="SCENARIO",
+                   help="built-in scenario or file to copy (default: winter-storm)")
+    p.add_argument("--dir", default=".", metavar="FOLDER", help="where to write NAME.yaml and NAME/ (default: here)")
+    p.add_argument("--force", action="store_true", help="replace existing files")
+    p.set_defaults(func=cmd_new)
 
     from sandbox_app.cli_engine import add_engine_commands
 
     add_engine_commands(sub)
+    from sandbox_app.cli_explore import add_explore_commands
+
+    add_explore_commands(sub)
+    from sandbox_app.cli_packs import add_pack_commands
+
+    add_pack_commands(sub)
+    from sandbox_app.cli_grade import add_grade_command
+
+    add_grade_command(sub)
     return parser
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if not 10 <= value <= 5_000_000:
-        raise argparse.ArgumentTypeError("must be between 10 and 5,000,000")
-    return value
+def _whole_number(low: int, high: int):
+    """An argparse type: a whole number from `low` to `high` (the message never echoes a huge argument)."""
+    def parse(text: str) -> int:
+        from sandbox_app.files import shown
+
+        try:
+            value = int(text) if len(text) <= 30 else None
+        except ValueError:
+            value = None
+        if value is None:
+            raise argparse.ArgumentTypeError(f"'{shown(text, 40)}' is not a whole number from {low:,} to {high:,}")
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low:,} and {high:,}")
+        return value
+    return parse
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -216,8 +259,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         args = parser.parse_args(["gui", *(argv or [])])
+    if not sys.warnoptions:  # library warnings (pandas, numpy) are not the user's to read; -W shows them
+        import warnings
+
+        warnings.simplefilter("ignore")
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in an "Exception ignored" at exit
+        return code
+    except BrokenPipeError:  # `city-sandbox validate --json | head`: the reader has gone, stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except SandboxError as err:
         print(str(err), file=sys.stderr)
         return err.exit_code

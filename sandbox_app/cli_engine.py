@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sandbox_app.scenario.model import Scenario
 
 
 def _print_report(report) -> None:
@@ -48,17 +54,36 @@ def cmd_score(args) -> int:
     from sandbox_app.sharing.document import load_share
 
     scenario = load_scenario(args.scenario)
-    share = load_share(args.share)
+    share = load_share(share_path(scenario, args.share))
+    if args.result:  # before scoring, which can take a while
+        from sandbox_app.errors import ResultError
+        from sandbox_app.workspace.results import check_result_target
+
+        if not (args.trainee or "").strip():
+            raise ResultError("--result needs --trainee NAME: the result file says whose work it is")
+        check_result_target(args.result)
     db = open_scenario_database(scenario, args.db)
     try:
         report = score_share(db, scenario, args.exercise, share, file=args.share)
     finally:
         db.close()
+    if args.result:
+        _write_result(args, scenario, share, report)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, default=str))
     else:
         _print_report(report)
     return 0 if report.verdict == "approve" else 1
+
+
+def _write_result(args, scenario: Scenario, share, report) -> None:
+    """--result FILE: the signed result file the trainee app exports, for a share scored here."""
+    from sandbox_app.sharing.document import share_to_json
+    from sandbox_app.workspace.results import signed_result, write_result
+
+    write_result(args.result, signed_result(trainee=args.trainee, scenario=scenario, exercise_id=args.exercise,
+                                            share_json=share_to_json(share), report=report.to_dict()))
+    print(f"wrote result file {args.result}", file=sys.stderr)
 
 
 def cmd_apply(args) -> int:
@@ -68,13 +93,13 @@ def cmd_apply(args) -> int:
     from sandbox_app.sharing.document import load_share
 
     scenario = load_scenario(args.scenario)
-    share = load_share(args.share)
+    share = load_share(share_path(scenario, args.share))
     exercise = scenario.exercise(share.exercise) if share.exercise else None
     db = open_scenario_database(scenario, args.db)
     try:
         extract = apply_share(db, share, holding_department=exercise.holding_department if exercise else None,
                               file=args.share)
-        export_csv(extract, args.out)
+        export_csv(extract, args.out, force=args.force)
     finally:
         db.close()
     print(f"wrote {len(extract.frame):,} rows to {args.out}")
@@ -98,13 +123,25 @@ def cmd_check(args) -> int:
     if args.json:
         print(json.dumps([{"scenario": s, **r.__dict__} for s, r in all_rows], indent=2))
     else:
-        print(f"{'scenario':<20} {'exercise':<24} {'answer':<40} {'expect':<8} {'got':<8} priv  use  ok")
+        width = max([len("answer"), *(len(r.answer) for _, r in all_rows)])
+        print(f"{'scenario':<20} {'exercise':<24} {'answer':<{width}} {'expect':<8} {'got':<8} priv  use  ok")
         for s, r in all_rows:
-            print(f"{s:<20} {r.exercise:<24} {r.answer[:40]:<40} {r.expected:<8} {r.verdict:<8} {r.privacy:>4} "
+            print(f"{s:<20} {r.exercise:<24} {r.answer:<{width}} {r.expected:<8} {r.verdict:<8} {r.privacy:>4} "
                   f"{r.usefulness:>4}  {'ok' if r.ok else 'MISS'}{'  ' + r.note if r.note else ''}")
         misses = sum(not r.ok for _, r in all_rows)
         print(f"\n{len(all_rows) - misses} of {len(all_rows)} answers scored as expected.")
     return 0 if all(r.ok for _, r in all_rows) else 1
+
+
+def share_path(scenario, text: str) -> Path:
+    """A share file as given, else relative to the scenario's folder: `winter-storm/welfare-checks.model.json`
+    names a built-in answer from any directory."""
+    path = Path(text)
+    if not path.exists() and not path.is_absolute() and scenario._source is not None:
+        beside = scenario._source.parent / path
+        if beside.is_file():
+            return beside
+    return path
 
 
 def add_engine_commands(sub) -> None:
@@ -114,12 +151,15 @@ def add_engine_commands(sub) -> None:
     p.add_argument("share", metavar="SHARE.json", help="the share document")
     p.add_argument("--db", metavar="DB", help="generated database (default: generate and cache one)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--result", metavar="FILE", help="also write a signed result file, as the trainee app exports")
+    p.add_argument("--trainee", metavar="NAME", help="the trainee's name for the result file (with --result)")
     p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("apply", help="apply a share and write the extract as CSV")
     p.add_argument("scenario", metavar="SCENARIO", help="built-in scenario name or file")
     p.add_argument("share", metavar="SHARE.json", help="the share document")
     p.add_argument("--out", required=True, metavar="CSV", help="CSV file to write")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
     p.add_argument("--db", metavar="DB", help="generated database (default: generate and cache one)")
     p.set_defaults(func=cmd_apply)
 

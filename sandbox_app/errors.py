@@ -51,6 +51,10 @@ class DatabaseError(SandboxError):
     """A database that is missing, corrupt, locked or not a generated city."""
 
 
+class PackError(SandboxError):
+    """A scenario pack that cannot be written, verified or opened: one plain sentence naming the pack."""
+
+
 class WorkspaceError(SandboxError):
     """A workspace database that cannot be opened safely (corrupt, locked, newer); a backup was kept."""
 

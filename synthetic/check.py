@@ -5,9 +5,11 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from synthetic.categories import CATEGORIES
 from synthetic.expr import ExpressionError, parse
 from synthetic.names import available_origins
-from synthetic.spec import CitySpec, Condition
+from synthetic.spec import BUILTIN_GENERATORS, MAX_TABLES, MAX_TOTAL_FIELDS, CitySpec, Condition, TableField
+from synthetic.template import TemplateError, placeholders
 
 # Resident columns every expression may use, before any scenario attribute.
 RESIDENT_BUILTINS = ("age", "sex", "neighbourhood", "zip", "household_size", "lat", "lon")
@@ -59,12 +61,13 @@ def _check_conditions(conds: list[Condition], columns, loc: tuple, later=()) -> 
 
 def check_city(spec: CitySpec) -> list[SpecIssue]:
     """Every semantic problem of a (schema-valid) city spec, each with its location in the file."""
-    issues: list[SpecIssue] = []
+    issues: list[SpecIssue] = size_issues(spec)
     origins = available_origins()
     for name in spec.city.name_origins:
         if name not in origins:
             issues.append(SpecIssue(("city", "name_origins", name), f"no name list for locale '{name}'",
                                     did_you_mean(name, origins) or f"choose from {', '.join(origins)}"))
+    issues += category_issues(spec)
     tags = {t for n in spec.city.neighbourhoods for t in n.tags}
     builtin_and_tags = [*RESIDENT_BUILTINS, *sorted(tags)]
     attrs = spec.population.attributes
@@ -100,12 +103,98 @@ def check_city(spec: CitySpec) -> list[SpecIssue]:
                 if field.expr is not None:
                     issues += check_expression(field.expr, columns, (*floc, "expr"))
                 issues += _check_conditions(field.when, columns, floc)
+                if field.text is not None:
+                    earlier = [f.name for f in table.fields[:fi]]
+                    issues += check_templates(field, [*earlier, *TEMPLATE_GENERATORS, *attr_names], floc)
     if spec.public_reference is not None:
         ref = spec.public_reference
         if ref.table in seen_tables or ref.table in RESERVED_TABLES:
             issues.append(SpecIssue(("public_reference", "table"), f"table name '{ref.table}' is already used",
                                     "choose another name"))
         issues += _check_conditions(ref.coverage.when, columns, ("public_reference", "coverage"))
+    return issues
+
+
+MAX_VALUES = 500_000_000  # estimated values a generation may write (a few minutes on a laptop)
+
+
+def estimated_values(spec: CitySpec, residents: int | None = None) -> int:
+    """An upper estimate of the values a generation writes: per table, residents x its highest coverage rate x
+    records per resident x (fields + 1), plus the residents' own columns and attributes."""
+    n = residents or spec.city.residents
+    total = n * (12 + len(spec.population.attributes))
+    for _, table in spec.tables():
+        rate = max([table.coverage.rate, *(c.rate or 0 for c in table.coverage.when)])
+        per = min(table.records_per_resident.mean, table.records_per_resident.max)
+        total += int(n * rate * per * (len(table.fields) + 1))
+    return total
+
+
+def size_issues(spec: CitySpec, residents: int | None = None) -> list[SpecIssue]:
+    """Scenarios too big to generate in bounded time and memory, refused before any work (limits named)."""
+    issues = []
+    tables = spec.tables()
+    if len(tables) > MAX_TABLES:
+        issues.append(SpecIssue(("departments",), f"the scenario has {len(tables):,} tables; at most "
+                                f"{MAX_TABLES:,} are allowed"))
+    fields = sum(len(t.fields) for _, t in tables)
+    if fields > MAX_TOTAL_FIELDS:
+        issues.append(SpecIssue(("departments",), f"the tables have {fields:,} fields in all; at most "
+                                f"{MAX_TOTAL_FIELDS:,} are allowed"))
+    values = estimated_values(spec, residents)
+    if not issues and values > MAX_VALUES:
+        issues.append(SpecIssue(("city", "residents"), f"generating this city would write about {values:,} "
+                                f"values; the limit is {MAX_VALUES:,}",
+                                "use fewer residents, lower coverage rates or fewer records per resident"))
+    return issues
+
+
+def unknown_category(value: str, known, loc: tuple) -> list[SpecIssue]:
+    """An issue if `value` is not a category of this scenario; the hint lists the valid ones."""
+    if value in known:
+        return []
+    guess = did_you_mean(value, known)
+    listed = f"valid categories: {', '.join(known)}"
+    return [SpecIssue(loc, f"unknown category '{str(value)[:60]}'", f"{guess} {listed}" if guess else listed)]
+
+
+def category_issues(spec: CitySpec) -> list[SpecIssue]:
+    """Custom categories that clash with built-in ones, and unknown categories on attributes and fields."""
+    issues = []
+    for i, custom in enumerate(spec.custom_categories):
+        if custom.name in CATEGORIES:
+            issues.append(SpecIssue(("custom_categories", i, "name"), f"'{custom.name}' is a built-in category",
+                                    "use it without declaring it, or choose another name"))
+    known = list(spec.category_levels())
+    for i, attr in enumerate(spec.population.attributes):
+        issues += unknown_category(attr.category, known, ("population", "attributes", i, "category"))
+    for di, dept in enumerate(spec.departments):
+        for ti, table in enumerate(dept.tables):
+            for fi, field in enumerate(table.fields):
+                if field.category is not None:
+                    issues += unknown_category(field.category, known,
+                                               ("departments", di, "tables", ti, "fields", fi, "category"))
+    return issues
+
+
+TEMPLATE_GENERATORS = tuple(g for g in BUILTIN_GENERATORS if g != "record_id")
+
+
+def check_templates(field: TableField, known, loc: tuple) -> list[SpecIssue]:
+    """Malformed templates and placeholders that name nothing a template can fill in."""
+    issues = []
+    for ti, template in enumerate(field.text):
+        try:
+            names = placeholders(template)
+        except TemplateError as err:
+            issues.append(SpecIssue((*loc, "text", ti), f"template {err}", "placeholders are names in braces, "
+                                    "e.g. {first_name}; write {{ and }} for literal braces"))
+            continue
+        for name in dict.fromkeys(names):
+            if name not in known:
+                issues.append(SpecIssue((*loc, "text", ti), f"template placeholder '{{{name}}}' names no field "
+                                        "above it, builtin generator or resident attribute",
+                                        did_you_mean(name, known)))
     return issues
 
 

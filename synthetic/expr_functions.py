@@ -348,6 +348,19 @@ def _years_between(index: pd.Index, start: object, end: object) -> pd.Series:
     return years.where(~swap, -years).where(valid)
 
 
+def _week(index: pd.Index, value: object) -> pd.Series:
+    """ISO week number (1-53) of a date."""
+    return to_dates(value, index).dt.isocalendar()["week"].astype("Int64")
+
+
+def _days_between(index: pd.Index, start: object, end: object, per: int = 1) -> pd.Series:
+    """Whole days (or weeks, `per` = 7) from `start` to `end`; negative if `end` is earlier."""
+    a, b = to_dates(start, index, 0), to_dates(end, index, 1)
+    days = (b - a).dt.days
+    whole = np.trunc(days.astype("float64") / per)
+    return pd.Series(whole, index=index).astype("Int64")
+
+
 @dataclass(frozen=True)
 class Function:
     name: str
@@ -394,6 +407,9 @@ FUNCTIONS: dict[str, Function] = {f.name: f for f in [
     Function("day", partial(_date_part, "day"), 1, 1),
     Function("date", lambda index, s: to_dates(s, index), 1, 1),
     Function("years_between", _years_between, 2, 2),
+    Function("week", _week, 1, 1),
+    Function("days_between", _days_between, 2, 2),
+    Function("weeks_between", partial(_days_between, per=7), 2, 2),
     Function("min", partial(_min_max, "<="), 2, 2),
     Function("max", partial(_min_max, ">="), 2, 2),
     Function("if", _if, 3, 3),

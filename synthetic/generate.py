@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
+import json
 import os
 import sqlite3
 import time
@@ -54,6 +56,7 @@ class _Writer:
         self.conn = conn
         self.dictionary: list[tuple] = []
         self.counts: dict[str, int] = {}
+        self.levels: dict[str, str] = dict(CATEGORIES)  # category -> sensitivity, the scenario's own included
 
     def create(self, table: str, columns: list[tuple[str, str]]) -> None:
         cols = ", ".join(f'"{name}" {SQL_TYPES.get(kind, kind)}' for name, kind in columns)
@@ -70,7 +73,7 @@ class _Writer:
 
     def describe(self, table, column, description, category, department, data_type, fmt_="", unit="",
                  semantic="", facilitator_only=0) -> None:
-        self.dictionary.append((table, column, description, category, CATEGORIES.get(category, "internal"),
+        self.dictionary.append((table, column, description, category, self.levels.get(category, "internal"),
                                 department, facilitator_only, data_type, fmt_, unit, semantic))
 
 
@@ -181,10 +184,34 @@ def _write_truth(w: _Writer, truth: list) -> None:
     for name, start, ids in truth:
         rows = zip([name] * len(ids), range(start, start + len(ids)), ids.tolist(), strict=True)
         w.conn.executemany("INSERT INTO _ground_truth VALUES (?, ?, ?)", rows)
+    w.counts["_ground_truth"] = sum(len(ids) for _, _, ids in truth)
     for column, description in (("table_name", "Table of the record"), ("row_id", "SQLite rowid of the record"),
                                 ("resident_id", "The synthetic resident the record is about")):
         w.describe("_ground_truth", column, description, "operational", "facilitator",
                    "text" if column == "table_name" else "integer", facilitator_only=1, semantic=column)
+
+
+def remove_stale_partials(out: Path) -> list[Path]:
+    """Delete `.NAME.partial-PID` files that a killed generation left beside `out` (its process is gone)."""
+    removed = []
+    for partial in out.parent.glob(f".{glob.escape(out.name)}.partial-*"):
+        pid = partial.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            partial.unlink(missing_ok=True)
+            removed.append(partial)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if os.name == "nt":
+        return True  # os.kill would end the process there: never judge
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # someone else's process (or not ours to judge): leave its file alone
+    return True
 
 
 def generate_city(spec: CitySpec, out: str | Path, *, residents: int | None = None, state: TaskState | None = None,
@@ -199,6 +226,7 @@ def generate_city(spec: CitySpec, out: str | Path, *, residents: int | None = No
     n = residents or spec.city.residents
     tables = spec.tables()
     steps = Steps(state, n * (2 + len(tables) + (1 if spec.public_reference else 0)))
+    remove_stale_partials(out)
     tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
     tmp.unlink(missing_ok=True)
     conn = sqlite3.connect(tmp, isolation_level=None)
@@ -211,6 +239,7 @@ def generate_city(spec: CitySpec, out: str | Path, *, residents: int | None = No
         pop = build_population(spec, n)
         steps.advance(n, "drawing the population")
         w = _Writer(conn)
+        w.levels = spec.category_levels()
         _write_residents(w, spec, pop, steps)
         truth: list = []
         for dept, table in tables:
@@ -244,10 +273,13 @@ def _write_dictionary_and_meta(w: _Writer, spec: CitySpec, n: int, scenario_name
         f"{c} {'INTEGER' if c == 'facilitator_only' else 'TEXT'}" for c in dictionary_columns) + ")")
     w.conn.executemany(f"INSERT INTO _data_dictionary VALUES ({', '.join('?' * len(dictionary_columns))})",
                        w.dictionary)
+    w.counts["_data_dictionary"] = len(w.dictionary)
     key = hashlib.sha256(f"city-sandbox pseudonym key {spec.seed}".encode()).hexdigest()
     values = {"scenario": scenario_name, "seed": str(spec.seed), "residents": str(n),
               "reference_date": spec.reference_date.isoformat(), "generator_version": GENERATOR_VERSION,
               "faker_version": faker.VERSION, "pseudonym_key": key, **meta}
+    # Row counts, so a catalogue never has to count(*) a million-row table (the _meta row included).
+    values["row_counts"] = json.dumps(dict(sorted({**w.counts, "_meta": len(values) + 1}.items())))
     w.conn.execute("CREATE TABLE _meta (key TEXT PRIMARY KEY, value TEXT)")
     w.conn.executemany("INSERT INTO _meta VALUES (?, ?)", sorted(values.items()))
 

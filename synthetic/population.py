@@ -21,6 +21,7 @@ from synthetic.spec import Attribute, CitySpec, Condition, NumberDist
 SSN_SPACE = 100 * 99 * 9999  # areas 900-999, groups 01-99, serials 0001-9999: never issued by the SSA
 SSN_STEP = 1_000_003          # coprime with SSN_SPACE, so i -> (i*STEP + offset) % SPACE is a bijection
 UNIT_SHARE = 0.3
+VALUE_LIMIT = 1e15  # drawn numbers are clipped to +-this (spec parameters are at most 1e12)
 
 
 def rng_for(seed: int, *labels: object) -> np.random.Generator:
@@ -41,9 +42,18 @@ def draw_number(rng: np.random.Generator, dist: NumberDist, size: int) -> np.nda
         values = rng.poisson(dist.mean, size).astype(float)
     if dist.min is not None or dist.max is not None:
         values = np.clip(values, dist.min, dist.max)
+    values = np.clip(values, -VALUE_LIMIT, VALUE_LIMIT)  # a lognormal tail stays a finite int64
     if dist.round is not None:
         values = np.round(values / dist.round) * dist.round
+        if not float(dist.round).is_integer():  # 0.82, not 0.8200000000000001
+            values = np.round(values, decimals_of(dist.round))
     return values
+
+
+def decimals_of(step: float) -> int:
+    """Decimal places of a rounding step: 0.1 -> 1, 0.25 -> 2, 5e-06 -> 6."""
+    text = np.format_float_positional(step, trim="-")
+    return len(text.partition(".")[2])
 
 
 def draw_choice(rng: np.random.Generator, weights: dict, size: int) -> np.ndarray:

@@ -18,11 +18,26 @@ from synthetic.categories import CATEGORIES
 Rate = Field(ge=0.0, le=1.0)
 Identifier = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)
 
+# Bounds on what one scenario may ask of the generator (docs/scenario-format.md#limits). Each is far above what
+# a teaching city needs; together they keep a 1,000,000-resident city to minutes and bounded memory.
+MAX_NEIGHBOURHOODS = 1000
+MAX_ATTRIBUTES = 300
+MAX_DEPARTMENTS = 100
+MAX_TABLES = 200          # across all departments
+MAX_FIELDS = 300          # per table
+MAX_TOTAL_FIELDS = 3000   # across all tables
+MAX_CHOICES = 1000        # values of one choice or weight list
+MAX_BRANCHES = 100        # `when` branches of one attribute, field or coverage
+MAX_TEMPLATES = 200       # free-text templates of one field
+MAX_MAGNITUDE = 1e12      # parameters of number distributions
+MAX_DAYS = 150 * 365      # relative dates: within about a lifetime of the reference date
+EARLIEST_REFERENCE, LATEST_REFERENCE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+
 
 class Strict(BaseModel):
     """Base for every scenario model: unknown keys are errors, so typos never pass silently."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 def require_unique(names: list[str], what: str) -> None:
@@ -33,8 +48,11 @@ def require_unique(names: list[str], what: str) -> None:
 
 
 def _check_weights(value: dict[Any, float]) -> dict[Any, float]:
+    """Weights are relative: they are normalised to add up to 1, so {a: 3, b: 1} means 75% and 25%."""
     if not value:
         raise ValueError("needs at least one value with a weight")
+    if len(value) > MAX_CHOICES:
+        raise ValueError(f"has {len(value):,} values; at most {MAX_CHOICES:,} are allowed")
     if any(w < 0 for w in value.values()):
         raise ValueError("weights must be zero or more")
     if sum(value.values()) <= 0:
@@ -49,7 +67,7 @@ class Neighbourhood(Strict):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     tags: list[str] = Field(
-        default_factory=list,
+        default_factory=list, max_length=50,
         description="Boolean resident attributes true for everyone living here (e.g. flood_zone)",
     )
 
@@ -59,21 +77,29 @@ class City(Strict):
     state: str = Field(default="ZZ", description="Two-letter state code (ZZ: a fictional state)")
     residents: int = Field(ge=10, le=5_000_000)
     area_codes: list[int] = Field(
-        default_factory=lambda: [216, 330, 440],
+        default_factory=lambda: [216, 330, 440], min_length=1, max_length=100,
         description="Telephone area codes; numbers are always the fictional 555-01xx range",
     )
     household_sizes: dict[int, float] = Field(
         default_factory=lambda: {1: 0.28, 2: 0.34, 3: 0.16, 4: 0.13, 5: 0.06, 6: 0.03},
-        description="Share of households by number of members",
+        description="Share of households by number of members (weights, normalised to add up to 1)",
     )
     name_origins: dict[str, float] = Field(
         default_factory=lambda: {"en_US": 0.62, "es_MX": 0.16, "en_IE": 0.05, "it_IT": 0.04,
                                  "de_DE": 0.04, "vi_VN": 0.03, "en_IN": 0.03, "yo_NG": 0.03},
-        description="Faker locales whose name lists are mixed for residents' names, with weights",
+        description="Faker locales whose name lists are mixed for residents' names, with weights (normalised)",
     )
-    neighbourhoods: list[Neighbourhood] = Field(min_length=1)
+    neighbourhoods: list[Neighbourhood] = Field(min_length=1, max_length=MAX_NEIGHBOURHOODS)
 
     _weights = field_validator("household_sizes", "name_origins")(_check_weights)
+
+    @field_validator("area_codes")
+    @classmethod
+    def _area_codes(cls, value: list[int]) -> list[int]:
+        bad = [code for code in value if not 200 <= code <= 999]
+        if bad:
+            raise ValueError(f"area code {bad[0]} is not a three-digit code from 200 to 999")
+        return value
 
     @field_validator("household_sizes")
     @classmethod
@@ -93,7 +119,8 @@ class City(Strict):
 
 class AgeSpec(Strict):
     bands: dict[str, float] = Field(
-        description="Age bands 'low-high' (inclusive years) with their share of residents, e.g. '0-17': 0.21",
+        description="Age bands 'low-high' (inclusive years) with their share of residents, e.g. '0-17': 0.21 "
+                    "(normalised to add up to 1)",
     )
 
     @field_validator("bands")
@@ -118,15 +145,19 @@ class AgeSpec(Strict):
 
 class NumberDist(Strict):
     dist: Literal["uniform", "normal", "lognormal", "poisson"] = "uniform"
-    low: float | None = Field(default=None, description="uniform: lower bound")
-    high: float | None = Field(default=None, description="uniform: upper bound")
-    mean: float | None = Field(default=None, description="normal/poisson: mean")
-    median: float | None = Field(default=None, gt=0, description="lognormal: median")
-    sd: float | None = Field(default=None, ge=0, description="normal: standard deviation")
-    sigma: float | None = Field(default=None, ge=0, description="lognormal: sigma of the log")
-    min: float | None = Field(default=None, description="values below are raised to this")
-    max: float | None = Field(default=None, description="values above are lowered to this")
-    round: float | None = Field(default=None, gt=0, description="round to a multiple of this (1 gives integers)")
+    low: float | None = Field(default=None, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE, description="uniform: lower bound")
+    high: float | None = Field(default=None, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE, description="uniform: upper bound")
+    mean: float | None = Field(default=None, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE,
+                               description="normal/poisson: mean (poisson: 0 to 1,000,000)")
+    median: float | None = Field(default=None, gt=0, le=MAX_MAGNITUDE, description="lognormal: median")
+    sd: float | None = Field(default=None, ge=0, le=MAX_MAGNITUDE, description="normal: standard deviation")
+    sigma: float | None = Field(default=None, ge=0, le=5, description="lognormal: sigma of the log")
+    min: float | None = Field(default=None, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE,
+                              description="values below are raised to this")
+    max: float | None = Field(default=None, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE,
+                              description="values above are lowered to this")
+    round: float | None = Field(default=None, ge=1e-6, le=MAX_MAGNITUDE,
+                                description="round to a multiple of this (1 gives integers)")
 
     @model_validator(mode="after")
     def _parameters(self) -> NumberDist:
@@ -137,6 +168,10 @@ class NumberDist(Strict):
             raise ValueError(f"a {self.dist} distribution needs {' and '.join(missing)}")
         if self.dist == "uniform" and self.low > self.high:
             raise ValueError("low must not be above high")
+        if self.dist == "poisson" and not 0 <= self.mean <= 1_000_000:
+            raise ValueError("a poisson mean must be from 0 to 1,000,000")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min must not be above max")
         return self
 
 
@@ -144,7 +179,7 @@ class Condition(Strict):
     """One branch of a `when` list: the first branch whose `if` is true for a resident applies."""
 
     if_: str = Field(alias="if", min_length=1, description="Expression on resident attributes, e.g. 'age >= 65'")
-    choice: dict[Any, float] | None = None
+    choice: dict[Any, float] | None = Field(default=None, description="weights, normalised to add up to 1")
     flag: float | None = Field(default=None, ge=0.0, le=1.0)
     rate: float | None = Field(default=None, ge=0.0, le=1.0)
 
@@ -158,16 +193,17 @@ class Attribute(Strict):
     category: str
     description: str = ""
     unit: str = ""
-    choice: dict[Any, float] | None = Field(default=None, description="Categorical values with weights")
+    choice: dict[Any, float] | None = Field(default=None, description="Categorical values with weights "
+                                            "(normalised to add up to 1)")
     flag: float | None = Field(default=None, ge=0.0, le=1.0, description="Probability the flag is true")
     number: NumberDist | None = None
-    when: list[Condition] = Field(default_factory=list, description="Conditional overrides, first match wins")
+    when: list[Condition] = Field(default_factory=list, max_length=MAX_BRANCHES,
+                                  description="Conditional overrides, first match wins")
     scope: Literal["person", "household"] = Field(
         default="person", description="household: every member of a household shares the value",
     )
 
     _weights = field_validator("choice")(lambda v: v if v is None else _check_weights(v))
-    _category = field_validator("category")(lambda v: _check_category(v))
 
     @model_validator(mode="after")
     def _one_kind(self) -> Attribute:
@@ -191,16 +227,10 @@ def _suggest(value: str, choices) -> str:
     return f" (did you mean '{match[0]}'?)" if match else ""
 
 
-def _check_category(value: str) -> str:
-    if value not in CATEGORIES:
-        raise ValueError(f"unknown category '{value}'{_suggest(value, CATEGORIES)}")
-    return value
-
-
 class Population(Strict):
     age: AgeSpec
     sex: dict[str, float] = Field(default_factory=lambda: {"F": 0.51, "M": 0.49})
-    attributes: list[Attribute] = Field(default_factory=list)
+    attributes: list[Attribute] = Field(default_factory=list, max_length=MAX_ATTRIBUTES)
 
     _weights = field_validator("sex")(_check_weights)
 
@@ -214,7 +244,7 @@ class Coverage(Strict):
     """Which residents a table holds records about: a base rate and conditional rates (first match wins)."""
 
     rate: float = Field(default=0.0, ge=0.0, le=1.0)
-    when: list[Condition] = Field(default_factory=list)
+    when: list[Condition] = Field(default_factory=list, max_length=MAX_BRANCHES)
 
     @model_validator(mode="after")
     def _rates(self) -> Coverage:
@@ -297,8 +327,8 @@ BUILTIN_GENERATORS = {
 
 
 class DateGen(Strict):
-    start: int = Field(description="Days relative to the reference date (negative: before)")
-    end: int = Field(default=0, description="Days relative to the reference date")
+    start: int = Field(ge=-MAX_DAYS, le=MAX_DAYS, description="Days relative to the reference date (negative: before)")
+    end: int = Field(default=0, ge=-MAX_DAYS, le=MAX_DAYS, description="Days relative to the reference date")
 
     @model_validator(mode="after")
     def _order(self) -> DateGen:
@@ -318,18 +348,19 @@ class TableField(Strict):
     gen: str | None = Field(default=None, description="A builtin generator: " + ", ".join(BUILTIN_GENERATORS))
     attribute: str | None = Field(default=None, description="Copy a resident attribute")
     expr: str | None = Field(default=None, description="Derive a value from resident attributes")
-    choice: dict[Any, float] | None = None
+    choice: dict[Any, float] | None = Field(default=None, description="Values with weights (normalised)")
     flag: float | None = Field(default=None, ge=0.0, le=1.0)
     number: NumberDist | None = None
     date: DateGen | None = None
-    text: list[str] | None = Field(
-        default=None, description="Free-text templates; {first_name}, {last_name}, {phone}, {address}, {age} … fill in",
+    text: list[str] | None = Field(min_length=1, max_length=MAX_TEMPLATES,
+        default=None, description="Free-text templates: {name} is replaced by a field above this one, a builtin "
+        "generator ({first_name}, {phone}, {address}, {age} …) or a resident attribute; names only, {{ and }} "
+        "write literal braces",
     )
-    when: list[Condition] = Field(default_factory=list)
+    when: list[Condition] = Field(default_factory=list, max_length=MAX_BRANCHES)
     missing: float | None = Field(default=None, ge=0.0, le=1.0, description="Override the department's missing rate")
 
     _weights = field_validator("choice")(lambda v: v if v is None else _check_weights(v))
-    _category = field_validator("category")(lambda v: v if v is None else _check_category(v))
 
     @field_validator("gen")
     @classmethod
@@ -368,7 +399,7 @@ class Table(Strict):
     coverage: Coverage
     records_per_resident: RecordsPerResident = Field(default_factory=RecordsPerResident)
     defects: Defects | None = Field(default=None, description="Override the department's defect rates")
-    fields: list[TableField] = Field(min_length=1)
+    fields: list[TableField] = Field(min_length=1, max_length=MAX_FIELDS)
 
     @model_validator(mode="after")
     def _unique_fields(self) -> Table:
@@ -386,7 +417,7 @@ class Department(Strict):
     )
     habits: Habits = Field(default_factory=Habits)
     defects: Defects = Field(default_factory=Defects)
-    tables: list[Table] = Field(default_factory=list)
+    tables: list[Table] = Field(default_factory=list, max_length=MAX_TABLES)
 
 
 class PublicReference(Strict):
@@ -397,15 +428,38 @@ class PublicReference(Strict):
     coverage: Coverage
 
 
+class CustomCategory(Strict):
+    """A category of the scenario's own (e.g. library_record), beside the built-in ones."""
+
+    name: str = Identifier
+    sensitivity: Literal["public", "internal", "confidential", "restricted"] = Field(
+        default="restricted", description="Sensitivity level written to the data dictionary")
+    description: str = Field(min_length=1, description="What it covers and why it is protected")
+
+
 class CitySpec(Strict):
     """Everything the generator needs: the city, its people and its departments' tables."""
 
     seed: int = Field(ge=0, le=2**63 - 1)
-    reference_date: dt.date
+    reference_date: dt.date = Field(description="The day the city is drawn on ('today'): from 1900-01-01 to 2100-12-31")
     city: City
     population: Population
-    departments: list[Department] = Field(min_length=1)
+    departments: list[Department] = Field(min_length=1, max_length=MAX_DEPARTMENTS)
     public_reference: PublicReference | None = None
+    custom_categories: list[CustomCategory] = Field(
+        default_factory=list, max_length=100,
+        description="Categories of this scenario's own, usable wherever a category is (custom_rules can govern them)")
+
+    @field_validator("reference_date")
+    @classmethod
+    def _reference_date(cls, value: dt.date) -> dt.date:
+        if not EARLIEST_REFERENCE <= value <= LATEST_REFERENCE:
+            raise ValueError(f"reference date {value} is outside {EARLIEST_REFERENCE} to {LATEST_REFERENCE}")
+        return value
+
+    def category_levels(self) -> dict[str, str]:
+        """Every category this scenario may use -> its sensitivity level (built-in and custom)."""
+        return {**CATEGORIES, **{c.name: c.sensitivity for c in self.custom_categories}}
 
     def tables(self) -> list[tuple[Department, Table]]:
         return [(d, t) for d in self.departments for t in d.tables]

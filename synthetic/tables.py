@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +21,7 @@ from synthetic.population import (
     ssn_text,
 )
 from synthetic.spec import BUILTIN_GENERATORS, Defects, Department, Table, TableField
+from synthetic.template import parse_template, render
 
 NAME_GENS = {"full_name", "first_name", "last_name"}
 NO_MISSING = {"record_id", "resident_key"}
@@ -182,9 +182,10 @@ def _text(templates: list[str], ctx: _Context, columns: dict[str, np.ndarray], r
     out = np.empty(n, dtype=object)
     for t, template in enumerate(templates):
         rows = np.flatnonzero(choice == t)
-        names = [f for _, f, _, _ in string.Formatter().parse(template) if f]
+        parts = parse_template(template)
+        names = list(dict.fromkeys(p[0] for p in parts if isinstance(p, tuple)))
         if not names:
-            out[rows] = template
+            out[rows] = render(parts, {})
             continue
         values = {}
         for name in names:
@@ -198,7 +199,7 @@ def _text(templates: list[str], ctx: _Context, columns: dict[str, np.ndarray], r
                 values[name] = np.full(len(rows), "", dtype=object)
         keys = list(values)
         for j, row_values in enumerate(zip(*(values[k] for k in keys), strict=True)):
-            out[rows[j]] = template.format_map(dict(zip(keys, row_values, strict=True)))
+            out[rows[j]] = render(parts, dict(zip(keys, row_values, strict=True)))
     return out
 
 

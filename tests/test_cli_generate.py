@@ -14,6 +14,7 @@ import pytest
 
 from sandbox_app import __version__
 from sandbox_app.cli import build_parser, main
+from sandbox_app.errors import SandboxError
 from sandbox_app.scenario import builtin_scenarios, load_scenario
 
 DATA = Path(__file__).parent / "data"
@@ -125,6 +126,28 @@ def test_generate_seed_override_is_used_and_reported(tmp_path, capsys):
         assert dict(conn.execute("SELECT key, value FROM _meta"))["seed"] == "99"
 
 
+@pytest.mark.parametrize("seed", ["-1", str(2**63), str(-(10**40))])
+def test_generate_seed_outside_the_valid_range_is_one_plain_message(seed, tmp_path, capsys):
+    out = tmp_path / "city.db"
+    assert main(["generate", SMALL, "--out", str(out), "--seed", seed]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.strip().endswith("is not a valid seed: it must be a whole number from 0 to "
+                                         "9,223,372,036,854,775,807"), captured.err
+    assert captured.err.startswith("--seed: ") and len(captured.err.splitlines()) == 1
+    assert "Traceback" not in captured.err and not out.exists()
+
+
+def test_a_seed_override_keeps_the_scenario_validated_and_unchanged():
+    scenario = load_scenario(SMALL)
+    again = scenario.with_seed(2**63 - 1)
+    assert (again.seed, scenario.seed) == (2**63 - 1, 7)
+    assert again._source == scenario._source
+    with pytest.raises(SandboxError, match="--seed: -1 is not a valid seed"):
+        scenario.with_seed(-1)
+    with pytest.raises(SandboxError, match="not a valid seed"):
+        scenario.with_seed(True)  # a flag is not a number
+
+
 def test_generate_human_output_lists_the_tables(tmp_path, capsys):
     out = tmp_path / "small.db"
     assert main(["generate", SMALL, "--out", str(out)]) == 0
@@ -139,7 +162,7 @@ def test_generate_refuses_to_overwrite_without_force(tmp_path, capsys):
     out.write_bytes(b"keep me")
     assert main(["generate", SMALL, "--out", str(out)]) == 1
     captured = capsys.readouterr()
-    assert captured.err == f"{out}: already exists; use --force to replace it\n"
+    assert captured.err == f"{out}: already exists (use --force to replace it)\n"
     assert out.read_bytes() == b"keep me"
 
 
@@ -156,7 +179,7 @@ def test_generate_with_force_replaces_the_database(tmp_path, capsys):
 def test_generate_into_a_missing_folder_exits_1(tmp_path, capsys):
     out = tmp_path / "nowhere" / "city.db"
     assert main(["generate", SMALL, "--out", str(out)]) == 1
-    assert capsys.readouterr().err == f"{out.parent}: no such folder\n"
+    assert capsys.readouterr().err == f"{out}: folder {out.parent} does not exist (create it first, or give another path)\n"
     assert not out.parent.exists()
 
 

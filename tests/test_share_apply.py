@@ -276,7 +276,7 @@ def test_export_csv_writes_what_the_recipient_gets(db, tmp_path):
     back = pd.read_csv(path, dtype=str)
     assert list(back.columns) == list(extract.frame.columns)
     assert len(back) == len(extract.frame)
-    with pytest.raises(ShareError, match="cannot write"):
+    with pytest.raises(ShareError, match="missing-folder does not exist"):
         export_csv(extract, tmp_path / "missing-folder" / "out.csv")
 
 

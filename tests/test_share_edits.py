@@ -193,3 +193,20 @@ def test_malformed_edit_is_one_located_problem(doc, edit, path, words):
 def test_huge_integer_is_refused_not_a_traceback(doc):
     problem = only_problem(doc, {"edit": "set", "key": "deidentified", "value": 10 ** 5000})
     assert problem.path in ("edit", "deidentified")
+
+
+def test_the_docs_examples_parse_and_apply():
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "docs" / "share-format.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```json\n(.*?)\n```", text, re.S)
+    share = parse_share_text(blocks[0])
+    refusal = parse_share_text(next(b for b in blocks if '"decision": "refuse"' in b))
+    assert refusal.decision == "refuse" and refusal.tables == []
+    edits = json.loads(next(b for b in blocks if b.startswith('[{"edit"')))
+    result = round_trips(apply_edits(share, edits))
+    assert result.tables[0].fields["zip"] == FieldOp(op="generalize", to="zip3")
+    assert result.tables[0].where == "equipment != 'none'"
+    documented = set(re.findall(r"^\| `(\w+)` \| `", text.split("## Edits")[1].split("##")[0], re.M))
+    assert documented == set(EDIT_KINDS)

@@ -90,9 +90,47 @@ def test_undo_cache_is_not_fooled_by_another_connection(tmp_path, ws):
     ws.save_share(KEY, EX, _share(1), undo=[_share(0), _share(1)], undo_index=1)
     with Workspace.open(ws.path) as other:
         other.save_share(KEY, EX, _share(7), undo=[_share(7)], undo_index=0)
-    ws._undo_saved.clear()  # a fresh process knows nothing of earlier saves
     ws.save_share(KEY, EX, _share(1), undo=[_share(7), _share(8)], undo_index=1)
     assert ws.load_share(KEY, EX).undo == [_share(7), _share(8)]
+
+
+def test_a_save_writes_only_the_undo_states_that_changed(ws):
+    history = [_share(i) for i in range(100)]
+    ws.save_share(KEY, EX, history[-1], undo=history, undo_index=99)
+
+    def rows_written(share, undo, index):
+        before = ws._db.total_changes
+        ws.save_share(KEY, EX, share, undo=undo, undo_index=index)
+        assert ws.load_share(KEY, EX).undo == undo
+        return ws._db.total_changes - before - 1  # minus the shares row
+
+    assert rows_written(history[98], history, 98) == 0  # undo
+    history = history[:99] + [_share(500)]
+    assert rows_written(history[-1], history, 99) == 2  # edit after undo: one state deleted, one added
+    history = history[1:] + [_share(501)]
+    assert rows_written(history[-1], history, 99) == 2  # undo limit reached: oldest dropped, newest added
+    ws._undo_saved.clear()  # as after reopening: read back from the file, same result
+    history = history[1:] + [_share(502)]
+    assert rows_written(history[-1], history, 99) == 2
+
+
+def test_undo_history_capped_like_an_undo_limit(ws):
+    history: list[str] = []
+    for i in range(80):
+        history = (history + [_share(i)])[-25:]
+        ws.save_share(KEY, EX, history[-1], undo=history, undo_index=len(history) - 1)
+        if i % 9 == 0:
+            ws._undo_saved.clear()
+        saved = ws.load_share(KEY, EX)
+        assert saved.undo == history and saved.undo_index == len(history) - 1
+    assert ws._db.execute("SELECT count(*) FROM undo_states").fetchone() == (25,)
+
+
+def test_empty_undo_history_is_kept_apart_from_none(ws):
+    ws.save_share(KEY, EX, _share(1), undo=[], undo_index=0)
+    assert ws.load_share(KEY, EX).undo == []
+    ws.save_share(KEY, EX, _share(1))
+    assert ws.load_share(KEY, EX).undo is None
 
 
 def test_bad_undo_index_is_refused_and_nothing_changes(ws):
@@ -215,8 +253,8 @@ def test_random_bytes_are_refused_with_a_backup(tmp_path):
 def test_a_workspace_with_a_damaged_page_is_refused(tmp_path):
     path = tmp_path / "workspace.db"
     with Workspace.open(path) as w:
-        for i in range(200):
-            w.add_attempt(KEY, EX, _share(i) * 20, _report("revise", 1, 1))
+        for i in range(20):
+            w.add_attempt(KEY, EX, _share(i) * 200, _report("revise", 1, 1))
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
@@ -284,6 +322,40 @@ def test_a_rollback_journal_lock_is_refused_too(tmp_path):
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def test_set_aside_moves_a_refused_file_and_its_wal_so_a_fresh_workspace_starts(tmp_path):
+    path = tmp_path / "workspace.db"
+    garbage = random.Random(5).randbytes(4096)
+    path.write_bytes(garbage)
+    wal = tmp_path / "workspace.db-wal"
+    wal.write_bytes(b"stale write-ahead log")
+    with pytest.raises(WorkspaceError):
+        Workspace.open(path)
+    assert wal.read_bytes() == b"stale write-ahead log"  # looking at it did not delete its -wal
+    (backup,) = _backups(path)
+    assert backup.with_name(backup.name + "-wal").read_bytes() == b"stale write-ahead log"
+    kept = store.set_aside(path)
+    assert kept.read_bytes() == garbage and not path.exists() and not wal.exists()
+    assert kept.with_name(kept.name + "-wal").read_bytes() == b"stale write-ahead log"
+    with Workspace.open(path) as fresh:
+        assert fresh.recent() == [] and fresh.status(KEY, EX).state == "new"
+    assert len(_backups(path)) == 1  # the backup made when it was refused is still there too
+
+
+def test_set_aside_refuses_while_another_program_holds_the_workspace(tmp_path):
+    path = tmp_path / "workspace.db"
+    with Workspace.open(path) as w:
+        w.save_share(KEY, EX, _share(1))
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(WorkspaceError, match="in use by another program"):
+            store.set_aside(path)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert path.exists()
 
 
 def test_each_refusal_keeps_its_own_backup(tmp_path):

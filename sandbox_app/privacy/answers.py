@@ -33,6 +33,11 @@ def answer_path(scenario: Scenario, ref: str) -> Path:
     return base / ref
 
 
+def load_answer(scenario: Scenario, ref):
+    """The share document of a model or known answer: a file named relative to the scenario, or inline."""
+    return _load_answer(scenario, ref)[0]
+
+
 def _load_answer(scenario: Scenario, ref):
     from sandbox_app.sharing.document import load_share, parse_share_text
 

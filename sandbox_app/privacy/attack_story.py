@@ -24,15 +24,15 @@ class Person:
     name: str
     age: int | None
     neighbourhood: str
-    facts: list[str] = field(default_factory=list)   # "equipment: oxygen concentrator"
+    facts: list[str] = field(default_factory=list)   # "equipment is oxygen concentrator"
+    table: str = ""                                  # the extract table the record came from
 
     @property
     def sentence(self) -> str:
         who = f"{self.name}, {self.age}" if self.age is not None else self.name
         where = f", {self.neighbourhood}" if self.neighbourhood else ""
-        if self.facts:
-            return f"{who}{where} — the recipient now knows: {'; '.join(self.facts)}"
-        return f"{who}{where} — picked out of the extract by name"
+        known = [f"is in {self.table.replace('_', ' ')}", *self.facts]
+        return f"{who}{where}: {'; '.join(known)}"
 
 
 @dataclass
@@ -69,7 +69,7 @@ def _facts(part, row: int) -> list[str]:
         if col.category in SENSITIVE_CATEGORIES and col.name in part.frame.columns:
             value = part.frame[col.name].iloc[row]
             if value is not None and str(value) not in ("", "nan", "None", "<NA>"):
-                out.append(f"{col.name.replace('_', ' ')}: {value}")
+                out.append(f"{col.name.replace('_', ' ')} is {str(value).replace('_', ' ')}")
     return out
 
 
@@ -89,7 +89,8 @@ def _people(db, part, resident_ids: list) -> list[Person]:
         info = residents.loc[resident]
         age = info.get("age")
         person = Person(resident, f"{info.get('first_name', '')} {info.get('last_name', '')}".strip(),
-                        None if age is None or age != age else int(age), str(info.get("neighbourhood") or ""))
+                        None if age is None or age != age else int(age), str(info.get("neighbourhood") or ""),
+                        table=part.table)
         if resident in first_row:
             person.facts = _facts(part, first_row[resident])
         people.append(person)

@@ -50,6 +50,8 @@ class Finding:
     # table -> positions (0-based, into that table's extract part frame) of the rows behind the finding,
     # the first ROW_POSITIONS_SHOWN; empty where a rule is not about particular rows
     row_positions: dict[str, list[int]] = field(default_factory=dict)
+    fix: list[dict] = field(default_factory=list)  # share edits (docs/share-format.md) that remove the finding
+    evidence: dict = field(default_factory=dict)  # the figures behind it (k, prosecutor risk, thresholds…)
 
     @property
     def citation(self) -> str:
@@ -62,7 +64,8 @@ class Finding:
     def to_dict(self) -> dict:
         return {"rule": self.rule, "severity": self.severity, "title": self.title, "message": self.message,
                 "citation": self.citation, "clause": self.clause, "fields": self.fields, "rows": int(self.rows),
-                "hint": self.hint, "examples": self.examples, "row_positions": self.row_positions}
+                "hint": self.hint, "fix": self.fix, "evidence": self.evidence, "examples": self.examples,
+                "row_positions": self.row_positions}
 
 
 def rows_where(table: str, mask) -> dict[str, list[int]]:

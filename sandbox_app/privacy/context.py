@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from sandbox_app.privacy.lineage import attributes_behind
 from sandbox_app.scenario.model import Agreement, Exercise, Scenario
 from sandbox_app.sharing.apply import Extract, OutputColumn, TablePart
 from sandbox_app.sharing.database import CityDatabase
 from sandbox_app.sharing.document import ShareDocument
 from sandbox_app.sharing.grains import CODE_GRAINS, IDENTIFYING_GRAINS
 from synthetic.categories import SENSITIVE_CATEGORIES
+from synthetic.expr import parse
 from synthetic.spec import Department
 
 # Semantics the public voter roll also carries, so an attacker can join on them.
@@ -18,20 +20,30 @@ LINKABLE_SEMANTICS = {"birth_date", "sex", "zip", "full_name", "first_name", "la
 
 
 def identifies(col: OutputColumn) -> bool:
-    """Does this output column still name or contact a person?"""
-    if col.category != "direct_identifier":
+    """Does this output column still name or contact a person?
+
+    Any function of an identifier is that identifier (a yes/no flag is one bit, not a name), except the
+    keyed pseudonym; so is any re-encoding measured to be one-to-one with it (`singles_out`, set by
+    `disclosure.mark_reencodings`).
+    """
+    if getattr(col, "singles_out", False):
+        return True
+    if not col.has_category("direct_identifier") or col.op == "filter":
         return False
+    if col.op == "derive":
+        return col.grain != "flag"
     if col.grain == "masked":
         return int(col.params.get("keep_last") or 0) >= 4
     return col.grain in IDENTIFYING_GRAINS
 
 
 def is_quasi(col: OutputColumn) -> bool:
-    return col.category in ("quasi_identifier", "precise_location") and col.grain not in CODE_GRAINS
+    return col.has_category("quasi_identifier", "precise_location") and col.grain not in CODE_GRAINS \
+        and col.op != "filter"
 
 
 def is_sensitive(col: OutputColumn) -> bool:
-    return col.category in SENSITIVE_CATEGORIES
+    return col.op != "filter" and any(c in SENSITIVE_CATEGORIES for c in col.categories)
 
 
 @dataclass
@@ -44,6 +56,7 @@ class ShareContext:
     db: CityDatabase
     metrics: dict = field(default_factory=dict)    # table -> RiskMetrics (row-level parts without identifiers)
     linkage: dict = field(default_factory=dict)    # table -> LinkageResult
+    measured: dict = field(default_factory=dict)   # table -> the TablePart the metrics were computed on
     usefulness: object = None
 
     @property
@@ -74,6 +87,22 @@ class ShareContext:
                 if published is None or col.name in published:
                     yield part, col
 
+    def disclosed(self):
+        """(part, column) for everything the recipient learns: the published columns, and each table's row
+        filter (being on a list selected by a diagnosis tells the recipient the diagnosis)."""
+        yield from self.columns()
+        for part in self.extract.parts:
+            if part.filter is not None and not self.selection_is_purpose(part, part.filter):
+                yield part, part.filter
+
+    def selection_is_purpose(self, part: TablePart, col: OutputColumn) -> bool:
+        """Is this a row filter selecting exactly what the exercise says the purpose is about? (Its `needs.rows`
+        reads a resident attribute behind every column the filter reads.)"""
+        if col.op != "filter" or not self.exercise.needs.rows:
+            return False
+        wanted = set(parse(self.exercise.needs.rows).columns)
+        return all(attributes_behind(self.scenario, part.table, s) & wanted for s in col.sources)
+
     def identified_parts(self) -> list[TablePart]:
         return [p for p in self.parts if any(identifies(c) for c in p.columns)]
 
@@ -83,10 +112,11 @@ class ShareContext:
     def reference_date(self) -> dt.date:
         return self.scenario.reference_date
 
-    def clause_about(self, *words: str) -> str | None:
-        """The agreement clause that mentions any of these words (for 'which clause' in a finding)."""
-        for clause in self.agreement.clauses:
-            text = clause.text.lower()
-            if any(w.lower() in text for w in words):
-                return clause.id
+    def clause_for(self, rule: str, *categories: str) -> str | None:
+        """The agreement clause that governs this rule or one of these categories: the first whose `covers`
+        names the rule id, else the first that names a category (never guessed from the clause's wording)."""
+        for wanted in (rule, *categories):
+            for clause in self.agreement.clauses:
+                if wanted in (getattr(clause, "covers", None) or ()):
+                    return clause.id
         return None

@@ -17,6 +17,7 @@ from sandbox_app.privacy.context import LINKABLE_SEMANTICS
 from sandbox_app.privacy.metrics import LinkageResult, linkage_attack
 from sandbox_app.sharing.grains import CODE_GRAINS, DATE_GRAINS
 from sandbox_app.sharing.shared_codes import factorize
+from synthetic.expr import ExpressionError, parse
 from synthetic.names import STREET_SUFFIXES
 
 SUFFIX = {k.upper(): v.upper() for k, v in STREET_SUFFIXES.items()}
@@ -139,6 +140,87 @@ def _links(col) -> bool:
     return col.semantic != "birth_date" or col.grain in ("exact", *DATE_GRAINS)
 
 
+ROLL_SEMANTICS = {"birth_date", "age", "sex", "zip", "neighbourhood", "full_name", "first_name", "last_name",
+                  "address"}
+NAME_SEMANTICS = {"full_name", "first_name", "last_name"}
+
+
+def _derived_key(values: pd.Series, names: bool, address: bool) -> pd.Series:
+    """Derived values as comparable text: yes/no as 1/0, whole numbers without .0, case and spacing ignored."""
+    def text(u: pd.Series) -> pd.Series:
+        def one(v):
+            if v is None or (not isinstance(v, str) and pd.isna(v)):
+                return None
+            if isinstance(v, bool | np.bool_):
+                return "1" if v else "0"
+            if isinstance(v, float | np.floating) and float(v).is_integer():
+                return str(int(v))
+            return " ".join(str(v).upper().split())
+        out = u.map(one)
+        if names:
+            out = out.where(out.isna(), _name(out.fillna("")))
+        elif address:
+            out = out.where(out.isna(), _address(out.fillna("")))
+        return out
+    return _by_unique(values.astype(object), text)
+
+
+def _roll_frame(db, ref: pd.DataFrame, table: str, sources: list[str], reference_date) -> pd.DataFrame | None:
+    """The voter roll written the way `table` writes its columns, so the share's own derivation can run on it."""
+    columns = {}
+    for source in sources:
+        info = db.column_info(table, source)
+        semantic, fmt = info.get("semantic"), info.get("format") or "%Y-%m-%d"
+        born = pd.to_datetime(ref["birth_date"], errors="coerce")
+        if semantic == "birth_date":
+            columns[source] = born.dt.strftime(fmt).where(born.notna(), None)
+        elif semantic == "age":
+            day = pd.Timestamp(reference_date)
+            columns[source] = day.year - born.dt.year - ((born.dt.month * 100 + born.dt.day) > day.month * 100 + day.day)
+        elif semantic == "sex":
+            own = {str(v)[:1].upper(): v for v in db.read_table(table, [source])[source].dropna().unique()}
+            columns[source] = ref["sex"].astype(str).str[:1].str.upper().map(lambda c, own=own: own.get(c, c))
+        elif semantic == "zip":
+            columns[source] = ref["zip"].astype(str)
+        elif semantic == "neighbourhood":
+            columns[source] = ref["zip"].astype(str).map(db.neighbourhood_of_zip())
+        elif semantic in NAME_SEMANTICS:
+            parts = ref["full_name"].astype(str).str.split()
+            columns[source] = ref["full_name"] if semantic == "full_name" else \
+                parts.str[0 if semantic == "first_name" else -1]
+        elif semantic == "address":
+            columns[source] = ref["address"]
+        else:
+            return None
+    return pd.DataFrame(columns, index=ref.index)
+
+
+def _derived_reference(db, ref_table: str, part, col, reference_date):
+    """The voter roll's value of a derived column (the share's own expression run on the roll), as codes
+    and distinct keys; None if the expression reads anything the roll does not carry."""
+    semantics = {db.column_info(part.table, s).get("semantic") for s in col.sources}
+    if not col.sources or not semantics <= ROLL_SEMANTICS:
+        return None
+    names, address = bool(semantics & NAME_SEMANTICS), "address" in semantics
+
+    def compute():
+        frame = _roll_frame(db, db.read_table(ref_table), part.table, col.sources, reference_date)
+        if frame is None:
+            return None
+        try:
+            values = parse(col.params["expr"], list(frame.columns)).evaluate(frame)
+        except ExpressionError:
+            return None
+        codes, uniques = pd.factorize(_derived_key(values, names, address), use_na_sentinel=True)
+        codes = codes.astype(float)
+        codes[codes < 0] = np.nan
+        return codes, pd.Index(uniques)
+    reference = db.memo(("linkage-derived", ref_table, part.table, col.params["expr"]), compute)
+    if reference is None:
+        return None
+    return (*reference, lambda values: _derived_key(values, names, address))
+
+
 def run_linkage(db, part, reference_date) -> LinkageResult | None:
     """Attack one row-level table of an extract with the public reference data, or None if nothing links."""
     ref_table = db.reference_table()
@@ -147,18 +229,28 @@ def run_linkage(db, part, reference_date) -> LinkageResult | None:
     left: dict[str, np.ndarray] = {}
     right: dict[str, np.ndarray] = {}
     names = []
-    linkable = [col for col in part.columns if _links(col)]
+    linkable = [col for col in part.columns if col.op != "derive" and _links(col)]
     # The roll's columns the attack uses, read in one query (then cached): one read per column costs more.
     db.read_table(ref_table, sorted({_REFERENCE_COLUMN[c.semantic] for c in linkable}))
-    for col in linkable:
-        reference = _reference_codes(db, ref_table, col.semantic, col.grain, reference_date)
-        if reference is None:
-            continue
-        ref_codes, uniques = reference
-        fmt = db.column_info(part.table, col.sources[0]).get("format", "") if col.sources else ""
-        # Normalise each distinct extract value once, then look it up among the roll's keys.
-        local, distinct = factorize(part.frame[col.name], use_na_sentinel=True)
-        keys = _extract_key(pd.Series(np.asarray(distinct, dtype=object)), col.semantic, col.grain, fmt)
+    for col in part.columns:
+        if col.op == "derive":  # an outsider computes any function of the roll's columns too
+            derived = _derived_reference(db, ref_table, part, col, reference_date)
+            if derived is None:
+                continue
+            ref_codes, uniques, normalise = derived
+            local, distinct = factorize(part.frame[col.name], use_na_sentinel=True)
+            keys = normalise(pd.Series(np.asarray(distinct, dtype=object)))
+        else:
+            if not any(col is c for c in linkable):
+                continue
+            reference = _reference_codes(db, ref_table, col.semantic, col.grain, reference_date)
+            if reference is None:
+                continue
+            ref_codes, uniques = reference
+            fmt = db.column_info(part.table, col.sources[0]).get("format", "") if col.sources else ""
+            # Normalise each distinct extract value once, then look it up among the roll's keys.
+            local, distinct = factorize(part.frame[col.name], use_na_sentinel=True)
+            keys = _extract_key(pd.Series(np.asarray(distinct, dtype=object)), col.semantic, col.grain, fmt)
         positions = uniques.get_indexer(keys.to_numpy()).astype(float)  # -1: a value the roll never has
         positions[keys.isna().to_numpy()] = np.nan
         codes = np.full(len(local), np.nan)

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sandbox_app.errors import Problem, ShareError
-from sandbox_app.privacy import checks, disclosure, refusal
+from sandbox_app.privacy import checks, custom_rules, differencing, disclosure, refusal, targeting
 from sandbox_app.privacy.catalogue import PENALTY, SEVERITIES, Finding
 from sandbox_app.privacy.context import ShareContext
+from sandbox_app.privacy.fixes import fix_plan
 from sandbox_app.privacy.share_metrics import Metrics, share_metrics
 from sandbox_app.privacy.usefulness import Usefulness, assess_usefulness
 from sandbox_app.scenario.model import Exercise, Scenario
@@ -26,7 +27,8 @@ RULE_CHECKS = [
     checks.check_safe_harbor, checks.check_limited_data_set, checks.check_substance_use, checks.check_education, checks.check_justice,
     checks.check_benefits_tax, checks.check_housing_dv, checks.check_local_law, checks.check_retention,
     checks.check_hash, checks.check_free_text, disclosure.check_small_cells, disclosure.check_k_and_risk,
-    disclosure.check_linkage,
+    disclosure.check_linkage, targeting.check_targeted_filter, differencing.check_differencing,
+    custom_rules.check_custom_rules,
 ]
 
 
@@ -42,8 +44,13 @@ class ScoreReport:
     extract: Extract | None = None
     linkage: dict = field(default_factory=dict)   # table -> LinkageResult (who was re-identified: facilitators)
 
+    @property
+    def fix_plan(self) -> list[dict]:
+        """Every finding's fix merged into one ordered, consistent list of share edits (privacy/fixes.py)."""
+        return fix_plan(self.findings, self.extract.share if self.extract is not None else None)
+
     def to_dict(self) -> dict:
-        return {"format": REPORT_FORMAT, "exercise": self.exercise, "verdict": self.verdict, "privacy_score": self.privacy_score,
+        return {"format": REPORT_FORMAT, "fix_plan": self.fix_plan, "exercise": self.exercise, "verdict": self.verdict, "privacy_score": self.privacy_score,
                 "usefulness_score": self.usefulness_score, "metrics": self.metrics.to_dict(),
                 "findings": [f.to_dict() for f in self.findings],
                 "usefulness": self.usefulness.to_dict() if self.usefulness else None,

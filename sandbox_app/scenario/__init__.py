@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import importlib
 
-_MODULE_OF = {"builtin_scenarios": "loader", "load_scenario": "loader", "parse_scenario_text": "loader",
+_MODULE_OF = {"builtin_scenarios": "builtins", "load_scenario": "loader", "parse_scenario_text": "loader",
               "Agreement": "model", "Exercise": "model", "Scenario": "model"}
 
 __all__ = sorted(_MODULE_OF)

@@ -8,7 +8,6 @@ import hashlib
 import re
 import types
 import typing
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from sandbox_app.errors import Problem, ScenarioError
+from sandbox_app.files import shown
+from sandbox_app.scenario.builtins import builtin_scenarios
 from sandbox_app.scenario.checks import check_scenario
 from sandbox_app.scenario.model import Scenario
 from synthetic.check import check_coverage, did_you_mean
@@ -26,28 +27,25 @@ MAX_SCENARIO_BYTES = 5_000_000
 DID_YOU_MEAN = re.compile(r"^(.*) \((did you mean '.*'\?)\)$")
 
 
-def builtin_scenarios() -> dict[str, Path]:
-    """Built-in scenario names -> file paths (shipped as package data)."""
-    folder = resources.files("scenarios")
-    out = {}
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".yaml"):
-            out[entry.name.removesuffix(".yaml")] = Path(str(entry))
-    return out
-
-
 def resolve_scenario_path(name_or_path: str | Path) -> Path:
     """A built-in scenario name or a path to a file; a clear error naming the choices otherwise."""
     path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise ScenarioError([Problem(str(path), None, "", "no such file")])
+    try:
+        is_file = path.is_file()
+    except OSError as err:  # a name too long for the file system, …
+        raise ScenarioError([Problem(shown(path), None, "", f"not a usable file name: {err.strerror}")]) from None
+    if path.suffix in (".yaml", ".yml") or is_file:
+        if not is_file:
+            raise ScenarioError([Problem(shown(path), None, "", "no such file")])
         return path
     builtins = builtin_scenarios()
-    if str(name_or_path) in builtins:
+    if str(name_or_path) in builtins:  # even if a folder of that name is in the current directory
         return builtins[str(name_or_path)]
-    hint = did_you_mean(str(name_or_path), builtins) or f"built-in scenarios: {', '.join(builtins)}"
-    raise ScenarioError([Problem(str(name_or_path), None, "", "not a built-in scenario or a file", hint)])
+    if path.is_dir():
+        raise ScenarioError([Problem(shown(path), None, "", "is a folder, not a scenario file",
+                                     f"built-in scenarios: {', '.join(builtins)}")])
+    hint = did_you_mean(str(name_or_path)[:100], builtins) or f"built-in scenarios: {', '.join(builtins)}"
+    raise ScenarioError([Problem(shown(name_or_path), None, "", "not a built-in scenario or a file", hint)])
 
 
 MAX_NODES = 200_000  # YAML aliases can expand a small file into billions of values ("billion laughs")
@@ -137,6 +135,11 @@ def _problem_from_pydantic(err: dict, file: str, located: _Located) -> Problem:
         hint = did_you_mean(key, allowed) or (f"allowed keys: {', '.join(allowed)}" if allowed else None)
     elif (suggestion := DID_YOU_MEAN.match(message)) is not None:
         message, hint = suggestion.group(1), suggestion.group(2)
+    elif err["type"] == "string_type" and isinstance(err.get("input"), int | float) \
+            and not isinstance(err.get("input"), bool):
+        message = f"{err.get('input')} was read as a number; this must be text"
+        hint = ('quote it, e.g. zip: "01234" (unquoted, YAML reads a number and drops leading zeros)'
+                if loc and loc[-1] == "zip" else "quote it")
     elif err["type"] == "missing":
         message = f"'{loc[-1]}' is required"
     elif err["type"] == "literal_error":
@@ -156,7 +159,8 @@ def _bad_date_line(text: str) -> int | None:
     return None
 
 
-def parse_scenario_text(text: str, file: str = "<scenario>", *, deep: bool = False) -> Scenario:
+def parse_scenario_text(text: str, file: str = "<scenario>", *, deep: bool = False,
+                        base: Path | None = None) -> Scenario:
     """Validate scenario YAML text; raise ScenarioError listing every problem found.
 
     `deep` also draws the population to find tables no resident can appear in (what `validate` does; about
@@ -196,7 +200,7 @@ def parse_scenario_text(text: str, file: str = "<scenario>", *, deep: bool = Fal
                      for i in _issues_beside_broken_items(data, err)]
         problems.sort(key=lambda p: (p.line or 0, p.path))
         raise ScenarioError(problems) from None
-    issues = check_scenario(scenario)
+    issues = check_scenario(scenario, base)
     if deep and not issues:
         issues = check_coverage(scenario)
     if issues:
@@ -299,7 +303,7 @@ def load_scenario(name_or_path: str | Path, *, deep: bool = False) -> Scenario:
                                      "save the file as UTF-8")]) from None
     except OSError as err:
         raise ScenarioError([Problem(file, None, "", f"cannot read the file: {err.strerror}")]) from None
-    scenario = parse_scenario_text(text, file, deep=deep)
+    scenario = parse_scenario_text(text, file, deep=deep, base=path.parent if deep else None)
     scenario._source = path  # where relative answer paths are resolved
     scenario._sha256 = hashlib.sha256(raw).hexdigest()  # the bytes loaded, even if the file changes later
     return scenario

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, TypeAdapter, ValidationError
 
-from synthetic.spec import CitySpec, Identifier, Strict, require_unique
+from sandbox_app.errors import Problem, ScenarioError
+from synthetic.spec import CitySpec, Identifier, Strict
 
 SCENARIO_FORMAT = "city-sandbox/scenario@1"
 
@@ -18,6 +19,8 @@ Release = Literal["internal", "agreement", "public"]
 class Clause(Strict):
     id: str = Field(min_length=1, description="Clause number as the agreement prints it, e.g. '4.2'")
     text: str = Field(min_length=1)
+    covers: list[str] = Field(default_factory=list, description="Categories and rule ids the clause governs "
+                              "(findings about them cite it), e.g. [mental_health, small_cells]")
 
 
 class Agreement(Strict):
@@ -78,6 +81,13 @@ class KnownAnswer(Strict):
     teaches: str = Field(default="", description="What a trainee should learn from it")
 
 
+class PriorRelease(Strict):
+    """A table the city already published: the differencing check subtracts it from new shares."""
+
+    title: str = Field(min_length=1, description="What it was, e.g. 'Q3 warming-centre counts (published)'")
+    share: str | dict[str, Any] = Field(description="Path of its share document (relative to the scenario) or inline")
+
+
 class Exercise(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     title: str = Field(min_length=1)
@@ -98,6 +108,24 @@ class Exercise(Strict):
     bad_answers: list[KnownAnswer] = Field(default_factory=list)
 
 
+class CustomRule(Strict):
+    """A rule of the scenario's own, from a template (docs/privacy-reference.md#custom-rule-templates)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60, description="Reported as the finding's rule")
+    template: Literal["never_to_recipients", "needs_consent_or_authority", "no_row_level_under_age"]
+    title: str = Field(min_length=1, description="What the rule requires, in one line")
+    citation: str = Field(min_length=1, description="The law, ordinance or policy it comes from")
+    severity: Literal["blocker", "major", "minor"] = "blocker"
+    category: str | None = Field(default=None, description="never_to_recipients, needs_consent_or_authority: "
+                                 "the category governed")
+    recipients: list[str] = Field(default_factory=list, description="never_to_recipients: department kinds "
+                                  "that may never receive the category (general, health, justice …)")
+    authority: list[str] = Field(default_factory=list, description="needs_consent_or_authority: agreement "
+                                 "kinds that authorise it without consent (statute, court_order …)")
+    age: int | None = Field(default=None, ge=1, le=110, description="no_row_level_under_age: residents younger "
+                            "than this are never in a row-level share")
+
+
 class Scenario(CitySpec):
     """One scenario file: a city, its agreements and its exercises."""
 
@@ -107,15 +135,32 @@ class Scenario(CitySpec):
     description: str = ""
     agreements: list[Agreement] = Field(default_factory=list)
     exercises: list[Exercise] = Field(default_factory=list)
-    _source: Path | None = PrivateAttr(default=None)
+    prior_releases: list[PriorRelease] = Field(
+        default_factory=list, description="Tables already published (share documents); a new share's cells that "
+        "can be recovered exactly by subtracting one from the other are small-cell findings")
+    zip3_populations: dict[Annotated[str, Field(pattern=r"^\d{3}$")], Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict, description="Real population of each ZIP3 area (as the Census publishes it, "
+        "quote the keys: \"441\": 35000); hipaa_zip3 uses it instead of counting synthetic residents")
+    custom_rules: list[CustomRule] = Field(default_factory=list, max_length=100,
+                                           description="Rules of this scenario's own, each from a template")
+    _source: Path | None = PrivateAttr(default=None)  # ids are checked unique, with locations, by check_scenario
     _sha256: str | None = PrivateAttr(default=None)  # of the file's bytes, set by load_scenario
 
-    @model_validator(mode="after")
-    def _unique_ids(self) -> Scenario:
-        for label, items in (("department", self.departments), ("agreement", self.agreements),
-                             ("exercise", self.exercises)):
-            require_unique([i.id for i in items], f"{label} ids")
-        return self
+    def with_seed(self, seed: int) -> Scenario:
+        """This scenario with another seed, checked by the same rule as the file's own `seed` (a seed outside
+        the range the generator takes is a ScenarioError naming the range, not a crash in the generator)."""
+        field = type(self).model_fields["seed"]
+        try:
+            seed = TypeAdapter(Annotated[field.annotation, field]).validate_python(seed, strict=True)
+        except ValidationError:
+            low = next(m.ge for m in field.metadata if hasattr(m, "ge"))
+            high = next(m.le for m in field.metadata if hasattr(m, "le"))
+            shown = str(seed) if isinstance(seed, int) and abs(seed) < 10**30 else "that value"
+            raise ScenarioError([Problem("--seed", None, "", f"{shown} is not a valid seed: it must be a whole "
+                                         f"number from {low} to {high:,}")]) from None
+        copy = self.model_copy(update={"seed": seed})
+        copy._source = self._source
+        return copy
 
     def exercise(self, exercise_id: str) -> Exercise | None:
         return next((e for e in self.exercises if e.id == exercise_id), None)
@@ -127,4 +172,4 @@ class Scenario(CitySpec):
         return next((d for d in self.departments if d.id == department_id), None)
 
 
-__all__ = ["Agreement", "Exercise", "Identifier", "Needs", "Scenario", "SCENARIO_FORMAT"]
+__all__ = ["Agreement", "CustomRule", "Exercise", "Identifier", "Needs", "Scenario", "SCENARIO_FORMAT"]

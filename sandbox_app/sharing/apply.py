@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,69 +20,23 @@ import pandas as pd
 
 from sandbox_app.errors import DatabaseError, Problem, ShareError
 from sandbox_app.sharing import transforms as tf
-from sandbox_app.sharing.aggregate import AggregateResult, aggregate
+from sandbox_app.sharing.aggregate import aggregate
 from sandbox_app.sharing.database import ROW_ID, CityDatabase
 from sandbox_app.sharing.document import FieldOp, ShareDocument, TableShare
+from sandbox_app.sharing.extract import (
+    SOURCE_TABLE,
+    Extract,
+    OutputColumn,
+    TablePart,
+    by_sensitivity,
+    most_sensitive,
+)
+from sandbox_app.sharing.limits import work_problems
 from sandbox_app.sharing.shared_codes import offer
-from synthetic.categories import CATEGORIES
 from synthetic.check import did_you_mean
 from synthetic.expr import ExpressionError, parse
 
-SOURCE_TABLE = "source_table"
-_LEVELS = {"public": 0, "internal": 1, "confidential": 2, "restricted": 3}
 _PARTNER = {"lat": "lon", "lon": "lat"}
-
-
-@dataclass
-class OutputColumn:
-    """One column of an extract and where it comes from (for rules, risk and usefulness)."""
-
-    name: str
-    table: str
-    op: str
-    params: dict
-    sources: list[str]  # original columns; for derive, the columns its expression reads
-    category: str  # for derive, the most sensitive category among its sources
-    semantic: str  # the source column's; "derived" for derive
-    grain: str  # exact, year, quarter, month, band10, zip3, neighbourhood, grid, flag, derived, pseudonym, …
-
-
-@dataclass
-class TablePart:
-    """The rows and fields one table contributes. `truth[i]` is the resident behind row i (facilitator data)."""
-
-    table: str
-    frame: pd.DataFrame  # output columns only, in the order the share lists them; index 0..n-1
-    truth: np.ndarray  # resident_id per row (-1 if the ground truth has none)
-    row_ids: np.ndarray  # SQLite rowid per row
-    columns: list[OutputColumn]
-    rows_before_filter: int
-
-
-@dataclass
-class Extract:
-    """What a share yields: one part per table, and the aggregate table if the share asks for one."""
-
-    share: ShareDocument
-    parts: list[TablePart] = field(default_factory=list)
-    aggregate: AggregateResult | None = None
-
-    @property
-    def frame(self) -> pd.DataFrame:
-        """What the recipient gets: the aggregate table, the single part's rows, or every part's rows with a
-        leading `source_table` column."""
-        if self.aggregate is not None:
-            return self.aggregate.frame
-        if not self.parts:
-            return pd.DataFrame()
-        if len(self.parts) == 1:
-            return self.parts[0].frame
-        frames = [p.frame.assign(**{SOURCE_TABLE: p.table})[[SOURCE_TABLE, *p.frame.columns]] for p in self.parts]
-        return pd.concat(frames, ignore_index=True)
-
-    @property
-    def columns(self) -> list[OutputColumn]:
-        return [c for p in self.parts for c in p.columns]
 
 
 # ------------------------------------------------------------------------------------- checking
@@ -303,10 +256,14 @@ def _pick(values: pd.Series, positions: np.ndarray | None) -> pd.Series:
     return pd.Series(values.array.take(positions), name=values.name)
 
 
-def _most_sensitive(categories: list[str]) -> str:
-    if not categories:
-        return "public"
-    return max(categories, key=lambda c: _LEVELS.get(CATEGORIES.get(c, "internal"), 1))
+def _computed_column(db: CityDatabase, table: str, name: str, op: str, params: dict, sources: list[str],
+                     grain: str) -> OutputColumn:
+    """A column computed from `sources` (derive, or a row filter): it carries all their categories and meanings."""
+    infos = [_column_info(db, table, c) for c in sources]
+    categories = by_sensitivity([str(i.get("category") or "internal") for i in infos])
+    semantics = tuple(dict.fromkeys(str(i.get("semantic") or "") for i in infos))
+    return OutputColumn(name, table, op, params, sources, most_sensitive(list(categories)),
+                        "derived" if op == "derive" else "filter", grain, categories, semantics)
 
 
 def _columns_read(db: CityDatabase, share_table: TableShare, columns: list[str]) -> list[str]:
@@ -341,6 +298,10 @@ def _apply_table(db: CityDatabase, share_table: TableShare, at: str, department:
             problems.append(_expression_problem(file, f"{at}.where", err))
             return None
         positions = np.flatnonzero(mask)
+        row_filter = _computed_column(db, table, f"where: {expression.text}", "filter", {"expr": expression.text},
+                                      [c for c in columns if c in expression.columns], "flag")
+    else:
+        row_filter = None
     data: dict[str, pd.Series] = {}
     outputs: list[OutputColumn] = []
     for name, op in share_table.fields.items():
@@ -355,10 +316,8 @@ def _apply_table(db: CityDatabase, share_table: TableShare, at: str, department:
                 problems.append(_expression_problem(file, f"{at}.fields.{name}.expr", err))
                 continue
             sources = [c for c in columns if c in expression.columns]
-            infos = [_column_info(db, table, c) for c in sources]
-            category = _most_sensitive([str(i.get("category") or "internal") for i in infos])
-            outputs.append(OutputColumn(name, table, op.op, op.params(), sources, category, "derived",
-                                        tf.grain("derive", {}, tf.is_flag(values))))
+            outputs.append(_computed_column(db, table, name, op.op, op.params(), sources,
+                                            tf.grain("derive", {}, tf.is_flag(values))))
         else:
             values = _field_values(db, frame, table, name, op, department, positions)
             info = _column_info(db, table, name)
@@ -372,7 +331,7 @@ def _apply_table(db: CityDatabase, share_table: TableShare, at: str, department:
         row_ids, truth = row_ids[positions], truth[positions]
     count = len(row_ids)
     out = pd.DataFrame(data, copy=False) if data else pd.DataFrame(index=pd.RangeIndex(count))
-    return TablePart(table, out, truth, row_ids, outputs, len(frame))
+    return TablePart(table, out, truth, row_ids, outputs, len(frame), row_filter)
 
 
 def _truth_by_position(db: CityDatabase, table: str, row_ids: np.ndarray) -> np.ndarray:
@@ -405,6 +364,11 @@ def apply_share(db: CityDatabase, share: ShareDocument, *, holding_department: s
     problems = check_share(db, share, holding_department=holding_department, file=file)
     if problems:
         raise ShareError(problems)
+    problems = work_problems([(f"tables[{i}]", len(db.read_table(t.table, [])),
+                               sum(op.op == "derive" for op in t.fields.values())) for i, t in enumerate(share.tables)],
+                             file)
+    if problems:
+        raise ShareError(problems)
     department = key_department(db, share, holding_department)
     parts = [_apply_table(db, t, f"tables[{i}]", department, file, problems) for i, t in enumerate(share.tables)]
     if problems:
@@ -419,14 +383,13 @@ def apply_share(db: CityDatabase, share: ShareDocument, *, holding_department: s
     return Extract(share, [p for p in parts if p is not None], result)
 
 
-def export_csv(extract: Extract, path: str | Path) -> Path:
-    """Write what the recipient gets (`extract.frame`; never ground truth or row ids) as UTF-8 CSV."""
-    path = Path(path)
-    try:
-        extract.frame.to_csv(path, index=False, encoding="utf-8")
-    except OSError as err:
-        raise ShareError([Problem(str(path), None, "", f"cannot write the file: {err.strerror or err}")]) from None
-    return path
+def export_csv(extract: Extract, path: str | Path, *, force: bool = False) -> Path:
+    """Write what the recipient gets (`extract.frame`; never ground truth or row ids) as UTF-8 CSV, atomically:
+    an existing file is replaced only with `force`, and a failed write leaves it as it was."""
+    from sandbox_app.files import atomic_write
+
+    return atomic_write(path, lambda tmp: extract.frame.to_csv(tmp, index=False, encoding="utf-8"), force=force,
+                        error=ShareError)
 
 
-__all__ = ["Extract", "OutputColumn", "TablePart", "apply_share", "check_share", "export_csv", "key_department"]
+__all__ = ["SOURCE_TABLE", "Extract", "OutputColumn", "TablePart", "apply_share", "check_share", "export_csv", "key_department"]

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from sandbox_app.errors import DatabaseError, Problem
+from sandbox_app.sharing.integrity import NOT_OURS, integrity_problem
 from synthetic.check import did_you_mean
 
 LOCK_TIMEOUT_SECONDS = 1.0
@@ -44,6 +45,8 @@ class CityDatabase:
             self._fail("no such file", "generate a city first: city-sandbox generate SCENARIO")
         if self.path.is_dir():
             self._fail("is a folder, not a database file")
+        if not self.path.is_file():
+            self._fail(f"{NOT_OURS}: not a regular file (a pipe or a device?)", "give a generated .db file")
         uri = self.path.resolve().as_uri() + "?mode=ro"
         try:
             self._conn = sqlite3.connect(uri, uri=True, timeout=LOCK_TIMEOUT_SECONDS, check_same_thread=False)
@@ -66,6 +69,10 @@ class CityDatabase:
         if not _DICTIONARY_COLUMNS <= set(self.dictionary.columns):
             self._fail("not a generated city: its _data_dictionary lacks "
                        + ", ".join(sorted(_DICTIONARY_COLUMNS - set(self.dictionary.columns))))
+        problem = integrity_problem(lambda sql: self._query(sql), names)
+        if problem:
+            self._fail(f"{NOT_OURS}: {problem}", "generate the city again: city-sandbox generate SCENARIO "
+                       "--out FILE --force")
         self._existing = names
         self._info = {(str(r["table_name"]), str(r["column_name"])): r
                       for r in self.dictionary.to_dict("records")}

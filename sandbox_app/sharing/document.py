@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sandbox_app.errors import Problem, ShareError
+from sandbox_app.sharing.limits import document_problems
 from sandbox_app.sharing.transforms import GENERALIZE_TO, OPS, PARAMETERS, parameter_problems
 from synthetic.check import did_you_mean
 from synthetic.expr import ExpressionError, parse
@@ -300,9 +301,26 @@ def _duplicate_problems(value: Any, file: str, loc: tuple = ()) -> list[Problem]
     return problems
 
 
+MAX_INTEGER_DIGITS = 30
+
+
+class _LongInteger(ValueError):
+    pass
+
+
+def _integer(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise _LongInteger(text)
+    return int(text)
+
+
 def _load_json(text: str, file: str) -> Any:
     try:
-        return json.loads(text, object_pairs_hook=_Object)
+        return json.loads(text, object_pairs_hook=_Object, parse_int=_integer)
+    except _LongInteger as err:
+        line = text.count("\n", 0, max(text.find(str(err)), 0)) + 1
+        raise ShareError([Problem(file, line, "", f"a whole number of {len(str(err).lstrip('-')):,} digits; "
+                                  f"numbers in a share have at most {MAX_INTEGER_DIGITS}")]) from None
     except json.JSONDecodeError as err:
         raise ShareError([Problem(file, err.lineno, "", f"JSON syntax: {err.msg} (col {err.colno})",
                                   "check commas, quotes and brackets")]) from None
@@ -320,6 +338,9 @@ def parse_share_data(data: Any, file: str = "<share>") -> ShareDocument:
     if not isinstance(data, dict):
         raise ShareError([Problem(file, None, "", "a share document must be a JSON object {...}",
                                   f'start with {{"format": "{SHARE_FORMAT}", ...')])
+    too_big = document_problems(data, file)
+    if too_big:
+        raise ShareError(too_big)
     problems = _duplicate_problems(data, file)
     if "format" not in data:
         problems.append(Problem(file, None, "format", "'format' is required",

@@ -4,8 +4,8 @@ with is defined here, once."""
 
 from __future__ import annotations
 
-DATE_GRAINS = ("year", "quarter", "month")                 # `generalize` of a date
-DATE_ORDER = ("exact", "month", "quarter", "year")         # finest first
+DATE_GRAINS = ("year", "quarter", "month", "week")         # `generalize` of a date
+DATE_ORDER = ("exact", "week", "month", "quarter", "year")  # finest first
 LOCATION_GRAINS = ("zip3", "neighbourhood", "grid")
 BAND_PREFIX = "band"                                       # band5, band10, band20 …: ages and numbers
 

@@ -34,7 +34,7 @@ _UNIT_WORDS = ("APT", "APARTMENT", "UNIT", "STE", "SUITE")
 
 OPS = ("keep", "drop", "pseudonym", "hash", "generalize", "mask", "top_code", "bottom_code", "suppress_rare",
        "derive")
-GENERALIZE_TO = ("year", "quarter", "month", "band", "zip3", "neighbourhood", "grid")
+GENERALIZE_TO = ("year", "quarter", "month", "week", "band", "zip3", "neighbourhood", "grid")
 PARAMETERS = ("to", "width", "size", "keep_last", "max", "min", "min_count", "expr")
 
 # op -> (parameters it takes, parameters it needs)
@@ -250,6 +250,9 @@ def _date_grain(values: pd.Series, info: dict, to: str, reference: dt.date | Non
         dates = dates[known]
         if to == "month":
             text = dates.dt.strftime("%Y-%m")
+        elif to == "week":  # ISO week: '2026-W03' (the ISO year, which may differ from the calendar year)
+            iso = dates.dt.isocalendar()
+            text = iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)
         else:
             text = dates.dt.year.astype(int).astype(str)
             if to == "quarter":

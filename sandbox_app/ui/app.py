@@ -55,9 +55,23 @@ def open_workspace():
         return None, str(err)
 
 
+def no_display_message() -> str | None:
+    """On Linux without a display Qt aborts the process; say so plainly first (None when a window can open)."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("No display found, so the window cannot open. Run city-sandbox on a desktop, or over SSH with X "
+            "forwarding; the command-line tools (city-sandbox --help) work without one.")
+
+
 def run_gui(target: str | None = None, started: float | None = None) -> int:
     """Open the main window (on `target`, a scenario name, file or pack, if given) and run until it closes."""
     started = started if started is not None else time.perf_counter()
+    problem = no_display_message()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     app = make_app()
     setup_logging()
     from sandbox_app.ui.trainee.main_window import MainWindow

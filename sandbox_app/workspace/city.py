@@ -25,6 +25,7 @@ class CitySession:
     db: CityDatabase
     row_counts: dict[str, int] = field(default_factory=dict)
     settings: dict = field(default_factory=dict)   # facilitator settings (packs); {} for a plain scenario
+    result_key: bytes | None = None                # a pack's result-signing key; None: derived from the file
 
     @property
     def db_path(self) -> Path:
@@ -48,7 +49,8 @@ class _Scaled:
 
 
 def open_city(location: str, state: TaskState | None = None, *, scenario: Scenario | None = None,
-              database: Path | None = None, settings: dict | None = None) -> CitySession:
+              database: Path | None = None, settings: dict | None = None,
+              result_key: bytes | None = None) -> CitySession:
     """Load `location` (or the given scenario) and its city; raises SandboxError or Cancelled."""
     state = state or NullState()
     state.set_progress(0.0, "reading the scenario")
@@ -74,4 +76,14 @@ def open_city(location: str, state: TaskState | None = None, *, scenario: Scenar
     except BaseException:
         db.close()
         raise
-    return CitySession(location, scenario, db, counts, dict(settings or {}))
+    return CitySession(location, scenario, db, counts, dict(settings or {}), result_key)
+
+
+def open_pack_city(location: str, state: TaskState | None = None) -> CitySession:
+    """Check and install a scenario pack (refused with one plain sentence if anything is wrong), then open it."""
+    from sandbox_app.packs import open_pack
+
+    pack = open_pack(location)
+    settings = {**pack.settings.to_dict(), "pack_id": pack.pack_id}
+    return open_city(location, state, scenario=pack.scenario, database=pack.database, settings=settings,
+                     result_key=pack.result_key)

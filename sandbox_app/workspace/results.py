@@ -108,6 +108,21 @@ def build_result(*, trainee: str, scenario, exercise_id: str, share_json: str, r
     return data
 
 
+def signed_result(*, trainee: str, scenario, exercise_id: str, share_json: str, report: dict,
+                  attempts: list[dict] | None = None, justification: str = "", started_at=None,
+                  pack_id: str | None = None) -> dict:
+    """build_result + sign_result; without ``attempts`` the scored share is the one and only attempt."""
+    if not trainee or not trainee.strip():
+        raise ResultError("a result file needs the trainee's name (--trainee NAME)")
+    if attempts is None:
+        attempts = [{"number": 1, "submitted_at": utc_now(), "report": report, "share_json": share_json,
+                     "justification": justification}]
+    data = build_result(trainee=trainee.strip(), scenario=scenario, exercise_id=exercise_id,
+                        share_json=share_json, report=report, attempts=attempts, justification=justification,
+                        started_at=started_at, pack_id=pack_id)
+    return sign_result(data, result_key(scenario, pack_id))
+
+
 def result_key(scenario, pack_id: str | None = None) -> bytes:
     """The HMAC key for a scenario's result files: derived from its file hash and an optional pack id."""
     material = b"\0".join([_KEY_CONTEXT, scenario_sha256(scenario).encode(), (pack_id or "").encode()])
@@ -140,17 +155,24 @@ def verify_result(data: dict, key: bytes) -> bool:
     return hmac.compare_digest(expected, signature)
 
 
-def write_result(path, data: dict) -> None:
-    """Write ``data`` as JSON atomically (temp file + fsync + os.replace); refuses to follow a symlink."""
+def check_result_target(path) -> Path:
+    """Raise ResultError if ``path`` cannot take a result file (symlink, folder, no folder); its folder."""
     path = Path(path)
     if path.is_symlink():
         raise ResultError([Problem(str(path), None, "", "is a symbolic link; not writing through it",
                                    "choose a plain file name")])
     if path.is_dir():
         raise ResultError([Problem(str(path), None, "", "is a folder, not a file name")])
-    parent = path.parent if str(path.parent) else Path(".")
+    parent = path.parent
     if not parent.is_dir():
         raise ResultError([Problem(str(path), None, "", f"folder {parent} does not exist")])
+    return parent
+
+
+def write_result(path, data: dict) -> None:
+    """Write ``data`` as JSON atomically (temp file + fsync + os.replace); refuses to follow a symlink."""
+    path = Path(path)
+    parent = check_result_target(path)
     text = json.dumps(plain_json(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     try:
         fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")

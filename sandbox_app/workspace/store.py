@@ -23,6 +23,7 @@ from pathlib import Path
 
 from sandbox_app.errors import Problem, WorkspaceError
 from sandbox_app.workspace.fingerprint import scenario_sha256
+from sandbox_app.workspace.opening import set_aside  # noqa: F401  (part of this module's API)
 from sandbox_app.workspace.results import plain_json
 
 APPLICATION_ID = 0x43535753  # "CSWS": marks the file as a city-sandbox workspace (PRAGMA application_id)
@@ -33,7 +34,7 @@ RECENT_KEEP = 50
 SCHEMA = """
 CREATE TABLE shares (
     scenario_key TEXT NOT NULL, exercise_id TEXT NOT NULL, share_json TEXT NOT NULL,
-    undo_index INTEGER, saved_at TEXT NOT NULL, PRIMARY KEY (scenario_key, exercise_id));
+    undo_base INTEGER, undo_index INTEGER, saved_at TEXT NOT NULL, PRIMARY KEY (scenario_key, exercise_id));
 CREATE TABLE undo_states (
     scenario_key TEXT NOT NULL, exercise_id TEXT NOT NULL, position INTEGER NOT NULL, share_json TEXT NOT NULL,
     PRIMARY KEY (scenario_key, exercise_id, position));
@@ -132,7 +133,7 @@ class Workspace:
     path: Path
     _db: sqlite3.Connection
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _undo_saved: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    _undo_saved: dict[tuple[str, str], tuple[str, int | None, list[str]]] = field(default_factory=dict)
 
     @classmethod
     def open(cls, path: Path | None = None, *, timeout: float = 2.0) -> Workspace:
@@ -164,30 +165,41 @@ class Workspace:
                    undo_index: int | None = None) -> None:
         """Save the exercise's current share (and undo history) in one transaction; durable on return.
 
-        Only the undo states that changed since the last save are rewritten, so saving after each keystroke
-        stays cheap however long the history is.
+        Undo states are stored once each under ever-increasing positions, and only the states that changed
+        since the last save are written: an edit appends one, an undo writes none, and a history capped by
+        an undo limit (oldest state dropped) deletes one — so a save costs the same however long it is.
         """
         if undo is not None and undo_index is not None and not 0 <= undo_index <= len(undo):
             raise ValueError(f"undo_index {undo_index} outside 0..{len(undo)}")
         key = (scenario_key, exercise_id)
         with self._write("save the share") as db:
-            db.execute("INSERT INTO shares VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
-                       "share_json = excluded.share_json, undo_index = excluded.undo_index, "
-                       "saved_at = excluded.saved_at", (*key, share_json, undo_index, _now()))
+            (saved_at,) = db.execute("SELECT saved_at FROM shares WHERE scenario_key = ? AND exercise_id = ?",
+                                     key).fetchone() or (None,)
+            cached = self._undo_saved.get(key)
+            if cached is not None and cached[0] == saved_at:  # nobody else saved this exercise since
+                base, saved = cached[1], cached[2]
+            else:
+                base, saved = _undo_states(db, key)
             if undo is None:
+                new_base, same = None, 0
                 db.execute("DELETE FROM undo_states WHERE scenario_key = ? AND exercise_id = ?", key)
             else:
-                saved = self._undo_saved.get(key)
-                if saved is None:
-                    saved = _undo_states(db, key)
+                dropped = saved.index(undo[0]) if undo and undo[0] in saved else len(saved)
                 same = 0
-                while same < min(len(saved), len(undo)) and saved[same] == undo[same]:
+                while (same < len(undo) and dropped + same < len(saved)
+                       and saved[dropped + same] == undo[same]):
                     same += 1
-                db.execute("DELETE FROM undo_states WHERE scenario_key = ? AND exercise_id = ? AND position >= ?",
-                           (*key, same))
+                new_base = (base or 0) + dropped
+                db.execute("DELETE FROM undo_states WHERE scenario_key = ? AND exercise_id = ? AND "
+                           "(position < ? OR position >= ?)", (*key, new_base, new_base + same))
                 db.executemany("INSERT INTO undo_states VALUES (?, ?, ?, ?)",
-                               [(*key, i, undo[i]) for i in range(same, len(undo))])
-        self._undo_saved[key] = list(undo) if undo is not None else []
+                               [(*key, new_base + i, undo[i]) for i in range(same, len(undo))])
+            now = _now()
+            db.execute("INSERT INTO shares VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+                       "share_json = excluded.share_json, undo_base = excluded.undo_base, "
+                       "undo_index = excluded.undo_index, saved_at = excluded.saved_at",
+                       (*key, share_json, new_base, undo_index, now))
+        self._undo_saved[key] = (now, new_base, list(undo) if undo is not None else [])
 
     def add_attempt(self, scenario_key: str, exercise_id: str, share_json: str, report: dict,
                     justification: str = "") -> Attempt:
@@ -222,15 +234,17 @@ class Workspace:
     def load_share(self, scenario_key: str, exercise_id: str) -> SavedShare | None:
         """The share last saved for the exercise, or None if it was never opened."""
         key = (scenario_key, exercise_id)
-        rows = self._read("SELECT share_json, undo_index, saved_at FROM shares WHERE scenario_key = ? AND "
-                          "exercise_id = ?", key)
-        if not rows:
+        with self._lock:
+            try:
+                row = self._db.execute("SELECT share_json, undo_index, saved_at FROM shares WHERE "
+                                       "scenario_key = ? AND exercise_id = ?", key).fetchone()
+                base, states = _undo_states(self._db, key)
+            except sqlite3.Error as err:
+                raise _failed(self.path, "read the workspace", err) from None
+        if row is None:
             return None
-        share_json, undo_index, saved_at = rows[0]
-        states = [s for (s,) in self._read("SELECT share_json FROM undo_states WHERE scenario_key = ? AND "
-                                           "exercise_id = ? ORDER BY position", key)]
-        has_undo = bool(states) or undo_index is not None
-        return SavedShare(share_json, states if has_undo else None, undo_index, saved_at)
+        share_json, undo_index, saved_at = row
+        return SavedShare(share_json, states if base is not None else None, undo_index, saved_at)
 
     def attempts(self, scenario_key: str, exercise_id: str) -> list[Attempt]:
         """Every attempt at the exercise, oldest first."""
@@ -256,9 +270,12 @@ class Workspace:
         return [RecentItem(*row) for row in rows]
 
 
-def _undo_states(db: sqlite3.Connection, key: tuple[str, str]) -> list[str]:
-    return [s for (s,) in db.execute("SELECT share_json FROM undo_states WHERE scenario_key = ? AND "
-                                     "exercise_id = ? ORDER BY position", key)]
+def _undo_states(db: sqlite3.Connection, key: tuple[str, str]) -> tuple[int | None, list[str]]:
+    """(position of the first undo state or None if no history is saved, the states in order)."""
+    row = db.execute("SELECT undo_base FROM shares WHERE scenario_key = ? AND exercise_id = ?", key).fetchone()
+    states = [s for (s,) in db.execute("SELECT share_json FROM undo_states WHERE scenario_key = ? AND "
+                                       "exercise_id = ? ORDER BY position", key)]
+    return (row[0] if row else None), states
 
 
 def _failed(path: Path, what: str, err: sqlite3.Error) -> WorkspaceError:

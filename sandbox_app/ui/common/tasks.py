@@ -50,32 +50,45 @@ class _Signals(QObject):
     cancelled = Signal(int)
 
 
+def _emit_progress(signals: _Signals, generation: int, fraction: float, status: str) -> None:
+    try:
+        signals.progress.emit(generation, fraction, status)
+    except RuntimeError:  # the view closed while the task ran
+        pass
+
+
 class _Task(QRunnable):
     def __init__(self, generation: int, fn: Callable[[CancelState], Any], signals: _Signals) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self.generation, self.fn, self.signals = generation, fn, signals
-        self.state = CancelState(lambda f, s: signals.progress.emit(generation, f, s))
+        self.state = CancelState(lambda f, s: _emit_progress(signals, generation, f, s))
 
     def run(self) -> None:
         gen, signals = self.generation, self.signals
         try:
-            result = self.fn(self.state)
+            outcome = ("finished", self.fn(self.state))
         except Cancelled:
-            signals.cancelled.emit(gen)
+            outcome = ("cancelled", None)
         except SandboxError as err:
-            signals.failed.emit(gen, str(err))
+            outcome = ("failed", str(err))
         except MemoryError:
-            signals.failed.emit(gen, "This needs more memory than the computer has; try a smaller share.")
+            outcome = ("failed", "This needs more memory than the computer has; try a smaller share.")
         except Exception:  # a bug: the window shows a calm message, the details go to the log file
             log.error("background task failed\n%s", traceback.format_exc())
-            signals.failed.emit(gen, "Something went wrong while working on this; the details are in the log "
-                                     "file (Help → Open log folder).")
-        else:
-            if self.state.is_cancelled():
-                signals.cancelled.emit(gen)
+            outcome = ("failed", "Something went wrong while working on this; the details are in the log file "
+                                 "(Help → Open the log folder).")
+        if outcome[0] == "finished" and self.state.is_cancelled():
+            outcome = ("cancelled", None)
+        try:
+            if outcome[0] == "finished":
+                signals.finished.emit(gen, outcome[1])
+            elif outcome[0] == "failed":
+                signals.failed.emit(gen, outcome[1])
             else:
-                signals.finished.emit(gen, result)
+                signals.cancelled.emit(gen)
+        except RuntimeError:  # the view closed while this ran: nobody is waiting for the answer
+            pass
 
 
 class TaskRunner(QObject):

@@ -20,7 +20,7 @@ def _grain(grain: str) -> str:
 
 def story_steps(story: AttackStory) -> list[str]:
     """The replay as HTML steps (headless, so tests can read it)."""
-    roll = html.escape(story.reference_table or "public records")
+    roll = html.escape((story.reference_table or "public records").replace("_", " "))
     columns = ", ".join(html.escape(c.replace("_", " ")) for c in story.reference_columns) or "names and birth dates"
     steps = [f"<h3>1. The outsider's data</h3><p>Anyone can get the city's <b>{roll}</b>: {story.reference_rows:,} "
              f"people with their {columns}. An attacker starts from it.</p>"]
@@ -60,7 +60,8 @@ def story_steps(story: AttackStory) -> list[str]:
         items = "".join(f"<li>{html.escape(p.sentence)}</li>" for p in people)
         more = story.reidentified - len(people)
         steps.append(f"<h3>4. Re-identified: {story.reidentified:,} residents</h3><p>These are synthetic people, "
-                     f"but the attack is real: the outsider now knows who they are.</p><ul>{items}</ul>"
+                     f"but the attack is real: the outsider now knows who they are, and what your extract says "
+                     f"about them:</p><ul>{items}</ul>"
                      + (f"<p>…and {more:,} more.</p>" if more > 0 else ""))
     else:
         steps.append("<h3>4. Nobody re-identified</h3><p>No record matched exactly one voter who really is that "

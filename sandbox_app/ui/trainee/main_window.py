@@ -10,19 +10,18 @@ from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QStackedWidget
 
 from sandbox_app.errors import SandboxError
-from sandbox_app.scenario.loader import builtin_scenarios, load_scenario
+from sandbox_app.scenario.builtins import builtin_scenarios
 from sandbox_app.ui.common.logs import data_dir
 from sandbox_app.ui.common.tasks import TaskRunner
-from sandbox_app.ui.trainee.exercise_page import ExercisePage
 from sandbox_app.ui.trainee.start_page import StartPage
-from sandbox_app.workspace.city import open_city
-from sandbox_app.workspace.store import Workspace, scenario_key
 
 log = logging.getLogger("city_sandbox.ui")
 OPENABLE = (".yaml", ".yml", ".citypack")
 
 
 def _load_builtins(state) -> list:
+    from sandbox_app.scenario.loader import load_scenario
+
     out = []
     names = list(builtin_scenarios())
     for i, name in enumerate(names):
@@ -37,7 +36,7 @@ def _load_builtins(state) -> list:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, workspace: Workspace | None, workspace_problem: str = "") -> None:
+    def __init__(self, workspace, workspace_problem: str = "") -> None:
         super().__init__()
         self.setWindowTitle("City Data-Sharing Sandbox")
         self.setAcceptDrops(True)
@@ -51,7 +50,7 @@ class MainWindow(QMainWindow):
         self.start.cancel_requested.connect(lambda: self.opener.cancel())
         self.start.fresh_button.clicked.connect(self.start_fresh_workspace)
         self.stack.addWidget(self.start)
-        self.page: ExercisePage | None = None
+        self.page = None  # the ExercisePage, made when the first scenario opens (it imports the engine)
         self.setCentralWidget(self.stack)
         self.opener = TaskRunner(self)
         self.opener.progress.connect(self.start.set_progress)
@@ -73,7 +72,8 @@ class MainWindow(QMainWindow):
             self.start.show_problem(workspace_problem)
             self.start.fresh_button.show()
         self._refresh_recent()
-        self.lister.start(_load_builtins)
+        # After the first paint: reading the scenario files imports the engine, which need not delay the window.
+        QTimer.singleShot(150, lambda: self.lister.start(_load_builtins))
 
     # ----------------------------------------------------------------------------------- menus
 
@@ -111,6 +111,10 @@ class MainWindow(QMainWindow):
         self._action(exercise, "&Next exercise", lambda: self.page and self.page.step_exercise(1), "Ctrl+PgDown")
         self._action(exercise, "&Previous exercise", lambda: self.page and self.page.step_exercise(-1), "Ctrl+PgUp")
         self._action(exercise, "Go to the row &filter", lambda: self.page and self.page.focus_filter(), "Ctrl+L")
+        explore = bar.addMenu("E&xplore")
+        self.explore_action = self._action(explore, "Explore this city's &data…", self.open_explorer, "Ctrl+D",
+                                           "Open the datathon explorer on the city of this scenario: catalogue, "
+                                           "tables, read-only SQL, charts (no answer key)")
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Open the &log folder", lambda: QDesktopServices.openUrl(
             QUrl.fromLocalFile(str(data_dir()))))
@@ -121,6 +125,20 @@ class MainWindow(QMainWindow):
         on_page = self.page is not None and self.stack.currentWidget() is self.page
         self.submit_action.setEnabled(on_page)
         self.export_action.setEnabled(on_page)
+        self.explore_action.setEnabled(self.session is not None)
+
+    def open_explorer(self) -> None:
+        """The explorer mode on this scenario's city, in its own window (participant view: no answer key)."""
+        if self.session is None:
+            return
+        from sandbox_app.ui.explorer.app import ExplorerWindow
+
+        try:
+            self.explorer = ExplorerWindow(self.session.db_path, facilitator=False)
+        except SandboxError as err:
+            self.statusBar().showMessage(f"Could not open the explorer: {err}", 15_000)
+            return
+        self.explorer.show()
 
     def _about(self) -> None:
         from sandbox_app import __version__
@@ -135,6 +153,8 @@ class MainWindow(QMainWindow):
             self.scenarios[name] = scenario
             submitted = 0
             if self.workspace is not None:
+                from sandbox_app.workspace.store import scenario_key
+
                 key = scenario_key(scenario)
                 submitted = sum(1 for e in scenario.exercises
                                 if self.workspace.status(key, e.id).state == "submitted")
@@ -154,19 +174,13 @@ class MainWindow(QMainWindow):
         self.show_start()
         self.start.set_busy(f"Preparing {Path(location).name if Path(location).suffix else location}…")
         self.statusBar().showMessage(f"Preparing {location}… (you can cancel)")
+        from sandbox_app.workspace.city import open_city, open_pack_city
+
         known = self.scenarios.get(location)
         if location.endswith(".citypack"):
-            self.opener.start(lambda state: self._open_pack(location, state))
+            self.opener.start(lambda state: open_pack_city(location, state))
         else:
             self.opener.start(lambda state: open_city(location, state, scenario=known))
-
-    @staticmethod
-    def _open_pack(location: str, state):
-        from sandbox_app.packs import open_pack
-
-        pack = open_pack(location)
-        return open_city(location, state, scenario=load_scenario(pack.scenario_path),
-                         database=pack.database_path, settings=pack.settings)
 
     def _opened(self, session) -> None:
         self.start.set_busy(None)
@@ -178,6 +192,8 @@ class MainWindow(QMainWindow):
         self.workspace.add_recent(session.location, session.scenario.title)
         self._refresh_recent()
         if self.page is None:
+            from sandbox_app.ui.trainee.exercise_page import ExercisePage
+
             self.page = ExercisePage(self.workspace)
             self.page.back_requested.connect(self.show_start)
             self.page.message.connect(lambda text: self.statusBar().showMessage(text, 10_000))
@@ -216,7 +232,8 @@ class MainWindow(QMainWindow):
             self._listed(list(self.scenarios.items()))
 
     def start_fresh_workspace(self) -> None:
-        from sandbox_app.workspace.store import default_workspace_path, set_aside
+        from sandbox_app.workspace.opening import set_aside
+        from sandbox_app.workspace.store import Workspace, default_workspace_path
 
         try:
             path = default_workspace_path()
@@ -278,6 +295,8 @@ class MainWindow(QMainWindow):
         self.lister.shutdown()
         if self.page is not None:
             self.page.shutdown()
+        if getattr(self, "explorer", None) is not None:
+            self.explorer.close()
         if self.session is not None:
             self.session.close()
         if self.workspace is not None:

@@ -7,6 +7,7 @@ sentence what the figure means.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 from PySide6.QtCore import QRectF, QSize, Qt
@@ -140,6 +141,15 @@ def readings(report, agreement) -> dict[str, Reading]:
     return out
 
 
+def value_html(reading: Reading) -> str:
+    """'✖ 1,140 of 1,331' with the mark in colour: the symbol says pass or fail, the colour only repeats it."""
+    text = html.escape(reading.text)
+    if reading.ok is None:
+        return text
+    mark = "✔" if reading.ok else "✖"
+    return f"<span style='color: {GOOD if reading.ok else BAD}; font-weight: 600;'>{mark}</span>&nbsp; {text}"
+
+
 class RiskMeter(QFrame):
     """The meter panel. `show_report` fills it; `set_updating` says a new figure is on its way."""
 
@@ -159,27 +169,23 @@ class RiskMeter(QFrame):
         layout.addWidget(self.verdict)
         grid = QGridLayout()
         grid.setVerticalSpacing(1)
-        grid.setColumnStretch(0, 1)
         self.values: dict[str, QLabel] = {}
-        self.marks: dict[str, QLabel] = {}
         self.bars: dict[str, ThresholdBar] = {}
         self._tooltips = {key: tip for key, _, tip in ROWS}
         for row, (key, label, _) in enumerate(ROWS):
             name = QLabel(label)
             name.setWordWrap(True)
             value = QLabel("—")
-            value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            mark = QLabel("")
-            mark.setMinimumWidth(70)
+            value.setWordWrap(True)
+            value.setTextFormat(Qt.TextFormat.RichText)
             bar = ThresholdBar()
-            for widget in (name, value, mark, bar):
+            for widget in (name, value, bar):
                 widget.setToolTip(self._tooltips[key].format(k=11, cell=11))
-            grid.addWidget(name, row * 3, 0, 1, 2)
+            grid.addWidget(name, row * 3, 0)
             grid.addWidget(value, row * 3 + 1, 0)
-            grid.addWidget(mark, row * 3 + 1, 1)
-            grid.addWidget(bar, row * 3 + 2, 0, 1, 2)
+            grid.addWidget(bar, row * 3 + 2, 0)
             grid.setRowMinimumHeight(row * 3 + 2, 14)
-            self.values[key], self.marks[key], self.bars[key] = value, mark, bar
+            self.values[key], self.bars[key] = value, bar
         layout.addLayout(grid)
         layout.addStretch(1)
         self.problem = QLabel("")
@@ -192,7 +198,7 @@ class RiskMeter(QFrame):
         cell = agreement.min_cell_size if agreement else 11
         for key, tip in self._tooltips.items():
             text = tip.format(k=k, cell=cell)
-            for widget in (self.values[key], self.marks[key], self.bars[key]):
+            for widget in (self.values[key], self.bars[key]):
                 widget.setToolTip(text)
 
     def set_updating(self) -> None:
@@ -216,7 +222,5 @@ class RiskMeter(QFrame):
         self.verdict.setText(f"If submitted now: {text}")
         self.verdict.setStyleSheet(badge_style(background, foreground))
         for key, reading in readings(report, agreement).items():
-            self.values[key].setText(reading.text)
-            self.marks[key].setText("" if reading.ok is None else "✔ ok" if reading.ok else "✖ problem")
-            self.marks[key].setStyleSheet(f"color: {GOOD if reading.ok else BAD};" if reading.ok is not None else "")
+            self.values[key].setText(value_html(reading))
             self.bars[key].set(reading.value, reading.threshold, reading.scale, reading.ok)

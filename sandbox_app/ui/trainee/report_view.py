@@ -48,6 +48,7 @@ class FindingCard(QFrame):
                                 "major": "the share goes back for revision",
                                 "minor": "worth fixing; costs a few points"}.get(finding.severity, "")))
         title = QLabel(f"<b>{html.escape(finding.title)}</b>  <span style='color: gray;'>({finding.rule})</span>")
+        title.setWordWrap(True)
         head.addWidget(title, 1)
         layout.addLayout(head)
         message = QLabel(html.escape(finding.message))
@@ -101,11 +102,13 @@ class ScoreReportView(QScrollArea):
 
     finding_selected = Signal(object)
     fix_requested = Signal(object)
+    plan_requested = Signal(list)   # the report's whole fix plan (ordered edits), as one undoable step
     clause_requested = Signal(str)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.cards: list[FindingCard] = []
         self.report = None
         self.clear()
@@ -134,6 +137,17 @@ class ScoreReportView(QScrollArea):
         words = QLabel(VERDICT_WORDS.get(report.verdict, ""))
         words.setWordWrap(True)
         layout.addWidget(words)
+        plan = list(getattr(report, "fix_plan", None) or [])
+        if plan:
+            row = QHBoxLayout()
+            row.addWidget(QLabel(f"The engine can make {len(plan)} change{'s' if len(plan) != 1 else ''} that "
+                                 "fix the findings below without contradicting each other."), 1)
+            button = QPushButton("Apply all fixes")
+            button.setToolTip("Make every fix below as one step you can undo, then watch the meter")
+            button.clicked.connect(lambda: self.plan_requested.emit(plan))
+            row.addWidget(button)
+            self.plan_button = button
+            layout.addLayout(row)
         usefulness = getattr(report, "usefulness", None)
         if usefulness is not None and usefulness.needed_rows:
             served = QLabel(f"Your share serves {usefulness.covered:,} of the {usefulness.needed_rows:,} residents "
@@ -156,4 +170,6 @@ class ScoreReportView(QScrollArea):
     def _select(self, finding) -> None:
         for card in self.cards:
             card.set_selected(card.finding is finding)
+            if card.finding is finding:
+                self.ensureWidgetVisible(card, 0, 10)
         self.finding_selected.emit(finding)

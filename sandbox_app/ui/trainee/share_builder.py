@@ -185,7 +185,7 @@ class TableSection(QGroupBox):
         self.derive_error.hide()
         layout.addWidget(self.derive_error)
         self._row_of: dict[str, int] = {}
-        self._signature: tuple | None = None
+        self._signatures: dict[str, tuple | None] = {}
 
     # ------------------------------------------------------------------------------ from the document
 
@@ -203,11 +203,17 @@ class TableSection(QGroupBox):
         fields = dict(share_table.fields) if share_table is not None else {}
         derived = [n for n, op in fields.items() if op.op == "derive"]
         names = self.columns + [n for n in derived if n not in self.columns]
-        signature = tuple((n, (fields[n].op, tuple(sorted(fields[n].params().items()))) if n in fields else None)
-                          for n in names)
-        if signature != self._signature:
+        signatures = {n: (fields[n].op, tuple(sorted(fields[n].params().items()))) if n in fields else None
+                      for n in names}
+        if names != list(self._signatures):
             self._rebuild(names, fields)
-            self._signature = signature
+        else:  # same rows: redraw only those whose operation changed (an edit touches one or two)
+            self.grid.blockSignals(True)
+            for name, signature in signatures.items():
+                if signature != self._signatures[name]:
+                    self._build_row(self._row_of[name], name, fields.get(name))
+            self.grid.blockSignals(False)
+        self._signatures = signatures
         self._highlight(highlighted)
 
     def _rebuild(self, names: list[str], fields: dict) -> None:
@@ -216,18 +222,28 @@ class TableSection(QGroupBox):
         self._row_of = {}
         for row, name in enumerate(names):
             self._row_of[name] = row
-            op = fields.get(name)
-            shared = op is not None and op.op != "drop"
-            check = QTableWidgetItem()
-            check.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
-            check.setCheckState(Qt.CheckState.Checked if shared else Qt.CheckState.Unchecked)
-            check.setToolTip(f"Tick to share {name}")
-            check.setData(Qt.ItemDataRole.UserRole, name)
-            self.grid.setItem(row, COL_SHARE, check)
-            info = self._info(name)
-            item = QTableWidgetItem(name)
-            item.setToolTip(str(info.get("description") or "a field you derived"))
-            self.grid.setItem(row, COL_FIELD, item)
+            self._build_row(row, name, fields.get(name))
+        self.grid.blockSignals(False)
+        self.grid.resizeRowsToContents()  # a dozen rows, not a big table: every row shows, the page scrolls
+        height = self.grid.horizontalHeader().sizeHint().height() + sum(
+            self.grid.rowHeight(r) for r in range(len(names))) + 2 * self.grid.frameWidth()
+        self.grid.setFixedHeight(height)
+        self.grid.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def _build_row(self, row: int, name: str, op) -> None:
+        """Draw one field's row from its operation in the document (None: not shared)."""
+        shared = op is not None and op.op != "drop"
+        check = QTableWidgetItem()
+        check.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
+        check.setCheckState(Qt.CheckState.Checked if shared else Qt.CheckState.Unchecked)
+        check.setToolTip(f"Tick to share {name}")
+        check.setData(Qt.ItemDataRole.UserRole, name)
+        self.grid.setItem(row, COL_SHARE, check)
+        info = self._info(name)
+        item = QTableWidgetItem(name)
+        item.setToolTip(str(info.get("description") or "a field you derived"))
+        self.grid.setItem(row, COL_FIELD, item)
+        if self.grid.cellWidget(row, COL_SENS) is None or op is not None and op.op == "derive":
             level = str(info.get("sensitivity") or ("derived" if op is not None and op.op == "derive" else ""))
             text, background, foreground = SENSITIVITY.get(level, (level.capitalize() or "—", "#546e7a", "#fff"))
             badge = QLabel(text)
@@ -235,44 +251,42 @@ class TableSection(QGroupBox):
             category = str(info.get("category") or "")
             badge.setToolTip(f"{text}: {category_text(category)}" if category else text)
             self.grid.setCellWidget(row, COL_SENS, badge)
-            if op is not None and op.op == "derive":
-                label = QLabel("derived")
-                label.setToolTip(OP_HELP["derive"])
-                self.grid.setCellWidget(row, COL_OP, label)
-                self.grid.setCellWidget(row, COL_PARAM, ParamEditor("derive", op.params(), []))
-                remove = QPushButton("Remove")
-                remove.setToolTip(f"Stop sharing the derived field {name}")
-                remove.clicked.connect(lambda _=False, n=name: self.builder.remove_field(self.table, n))
-                self.grid.setCellWidget(row, COL_HELP, remove)
-                continue
+        if op is not None and op.op == "derive":
+            label = QLabel("derived")
+            label.setToolTip(OP_HELP["derive"])
+            self.grid.setCellWidget(row, COL_OP, label)
+            self.grid.setCellWidget(row, COL_PARAM, ParamEditor("derive", op.params(), []))
+            remove = QPushButton("Remove")
+            remove.setToolTip(f"Stop sharing the derived field {name}")
+            remove.clicked.connect(lambda _=False, n=name: self.builder.remove_field(self.table, n))
+            self.grid.setCellWidget(row, COL_HELP, remove)
+            return
+        combo = self.grid.cellWidget(row, COL_OP)
+        current = op.op if shared else "keep"
+        if not isinstance(combo, QComboBox):
             combo = QComboBox()
             combo.setAccessibleName(f"operation for {name}")
             for candidate in self._ops(info):
                 combo.addItem(candidate.replace("_", " "), candidate)
                 combo.setItemData(combo.count() - 1, OP_HELP[candidate], Qt.ItemDataRole.ToolTipRole)
-            current = op.op if shared else "keep"
-            combo.setCurrentIndex(max(0, combo.findData(current)))
-            combo.setEnabled(shared)
-            combo.setToolTip(OP_HELP.get(current, ""))
             combo.currentIndexChanged.connect(lambda _=0, n=name, c=combo: self._op_chosen(n, c.currentData()))
             self.grid.setCellWidget(row, COL_OP, combo)
-            if shared and op.params():
-                editor = ParamEditor(op.op, op.params(), self._targets(info))
-                editor.changed.connect(lambda params, n=name, o=op.op: self.builder.set_field(self.table, n, o, params))
-                self.grid.setCellWidget(row, COL_PARAM, editor)
-            else:
-                self.grid.removeCellWidget(row, COL_PARAM)
-                self.grid.setItem(row, COL_PARAM, QTableWidgetItem(""))
-            help_item = QTableWidgetItem(OP_HELP.get(current, "") if shared else "not shared")
-            help_item.setToolTip(OP_HELP.get(current, ""))
-            self.grid.removeCellWidget(row, COL_HELP)
-            self.grid.setItem(row, COL_HELP, help_item)
-        self.grid.blockSignals(False)
-        self.grid.resizeRowsToContents()  # a dozen rows, not a big table: every row shows, the page scrolls
-        height = self.grid.horizontalHeader().sizeHint().height() + sum(
-            self.grid.rowHeight(r) for r in range(len(names))) + 2 * self.grid.frameWidth()
-        self.grid.setFixedHeight(height)
-        self.grid.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        combo.blockSignals(True)
+        combo.setCurrentIndex(max(0, combo.findData(current)))
+        combo.blockSignals(False)
+        combo.setEnabled(shared)
+        combo.setToolTip(OP_HELP.get(current, ""))
+        if shared and op.params():
+            editor = ParamEditor(op.op, op.params(), self._targets(info))
+            editor.changed.connect(lambda params, n=name, o=op.op: self.builder.set_field(self.table, n, o, params))
+            self.grid.setCellWidget(row, COL_PARAM, editor)
+        else:
+            self.grid.removeCellWidget(row, COL_PARAM)
+            self.grid.setItem(row, COL_PARAM, QTableWidgetItem(""))
+        help_item = QTableWidgetItem(OP_HELP.get(current, "") if shared else "not shared")
+        help_item.setToolTip(OP_HELP.get(current, ""))
+        self.grid.removeCellWidget(row, COL_HELP)
+        self.grid.setItem(row, COL_HELP, help_item)
 
     def _highlight(self, fields: set[str]) -> None:
         brush = highlight_brush()
@@ -390,6 +404,7 @@ class ShareBuilderView(QScrollArea):
         self.editor, self.db, self.exercise, self.agreement = editor, db, exercise, agreement
         self.row_counts = row_counts or {}
         self.highlighted: set[str] = set()
+        self._pending_decision: str | None = None  # refusal chosen, waiting for its reason
         self.setWidgetResizable(True)
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -501,14 +516,17 @@ class ShareBuilderView(QScrollArea):
 
     def sync(self, doc) -> None:
         decision = getattr(doc, "decision", "share") or "share"
+        if decision != "share":
+            self._pending_decision = None
+        shown = self._pending_decision or decision
         for radio in (self.share_radio, self.refuse_radio, self.partial_radio):
             radio.blockSignals(True)
-            radio.setChecked(radio.property("decision") == decision)
+            radio.setChecked(radio.property("decision") == shown)
             radio.blockSignals(False)
         reason = getattr(doc, "reason", "") or ""
-        if self.reason.text() != reason and not self.reason.hasFocus():
+        if self.reason.text() != reason and not self.reason.hasFocus() and self._pending_decision is None:
             self.reason.setText(reason)
-        self.reason.setEnabled(decision != "share")
+        self.reason.setEnabled(shown != "share")
         refusing = decision == "refuse"
         for widget in (self.tables_label, self.aggregate_box, *self.sections.values()):
             widget.setEnabled(not refusing)
@@ -601,7 +619,18 @@ class ShareBuilderView(QScrollArea):
 
     def _decide(self, decision: str, reason: str | None = None, merge: bool = False) -> None:
         reason = self.reason.text() if reason is None else reason
-        self._apply({"edit": "set_decision", "decision": decision, "reason": reason},
+        if decision != "share" and not reason.strip():
+            # A refusal is recorded with its reason: hold the choice and ask for the reason first.
+            self._pending_decision = decision
+            if getattr(self.editor.document, "decision", "share") != "share":
+                self._apply({"edit": "set_decision", "decision": "share", "reason": ""}, "share",
+                            merge_key="reason" if merge else None)
+            self.sync(self.editor.document)
+            self.reason.setFocus()
+            self.problem.emit("Say why you refuse (cite the clause or law); the refusal is recorded with its reason.")
+            return
+        self._pending_decision = None
+        self._apply({"edit": "set_decision", "decision": decision, "reason": reason if decision != "share" else ""},
                     "refuse" if decision != "share" else "share", merge_key="reason" if merge else None)
 
     def _aggregate_toggled(self, on: bool) -> None:

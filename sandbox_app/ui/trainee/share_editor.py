@@ -48,12 +48,15 @@ class _EditCommand(QUndoCommand):
 class ShareEditor(QObject):
     """Holds the share document; `edit()` changes it through the engine, undoably. `changed` carries it."""
 
-    changed = Signal(object)  # ShareDocument
+    changed = Signal(object)  # ShareDocument: redraw (emitted while the undo stack is still moving)
+    settled = Signal(object)  # ShareDocument: the edit is complete and `history()` includes it (save now)
 
     def __init__(self, document: ShareDocument, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._document = document
         self.stack = QUndoStack(self)
+        self._restoring = False
+        self.stack.indexChanged.connect(self._index_changed)
 
     @property
     def document(self) -> ShareDocument:
@@ -70,11 +73,15 @@ class ShareEditor(QObject):
             after = apply_edit(after, edit)
         if share_to_json(after) == share_to_json(self._document):
             return after
+        index = self.stack.index()
         self.stack.push(_EditCommand(self, self._document, after, text, merge_key))
+        if self.stack.index() == index:  # merged into the last step: the index did not move, so settle here
+            self._settle()
         return after
 
     def reset(self, document: ShareDocument, history: list[str] | None = None, index: int | None = None) -> None:
         """Start over on `document` (opening an exercise); `history` restores a saved undo history."""
+        self._restoring = True
         self.stack.clear()
         self._document = document
         if history and len(history) > 1:
@@ -90,6 +97,7 @@ class ShareEditor(QObject):
                 if share_to_json(self._document) != share_to_json(document):
                     self._document = document
         self.stack.setClean()
+        self._restoring = False
         self.changed.emit(self._document)
 
     def history(self) -> tuple[list[str], int]:
@@ -100,6 +108,13 @@ class ShareEditor(QObject):
         states = [share_to_json(self.stack.command(0).before)]
         states += [share_to_json(self.stack.command(i).after) for i in range(count)]
         return states, self.stack.index()
+
+    def _index_changed(self, _index: int) -> None:
+        self._settle()
+
+    def _settle(self) -> None:
+        if not self._restoring:
+            self.settled.emit(self._document)
 
     def _show(self, document: ShareDocument) -> None:
         self._document = document

@@ -1,0 +1,191 @@
+"""Benchmark `grade`: 2,000 signed result files from a winter-storm pack, against a naive baseline.
+
+    python benchmarks/bench_grade.py                 # 2,000 files (about a minute, most of it making them)
+    python benchmarks/bench_grade.py --files 200     # quicker
+    python benchmarks/bench_grade.py --json          # one JSON object on stdout
+    python benchmarks/bench_grade.py --distinct      # worst case: every trainee's share differs
+
+The results are made the way the trainee app makes them (score the share against the pack's city, build,
+sign with the pack's key, write atomically). Shares vary: each is one of the exercise's model or known-bad
+answers with up to two fields dropped, so the room holds many distinct shares, as a real room does.
+`grade` is timed end to end in this process: read and verify every file, re-score every share, text table
+and HTML debrief. The naive baseline grades a sample the obvious way: per file, load the scenario, open
+the city, score, close; its time is scaled to the same number of files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _variants(base: dict, rng: random.Random) -> dict:
+    share = json.loads(json.dumps(base))
+    for table in share.get("tables", []):
+        fields = list(table.get("fields", {}))
+        for name in rng.sample(fields, k=min(len(fields) - 1, rng.choice([0, 0, 1, 2]))) if len(fields) > 1 else []:
+            del table["fields"][name]
+    return share
+
+
+def _shift_destroy_by(share: dict, days: int) -> dict:
+    """The same decision with another destroy-by date: a distinct share document, scored anew."""
+    import datetime as dt
+
+    if share.get("destroy_by"):
+        share = dict(share, destroy_by=(dt.date.fromisoformat(share["destroy_by"]) + dt.timedelta(days)).isoformat())
+    return share
+
+
+def make_room(folder: Path, files: int, seed: int = 7, distinct: bool = False):
+    """Write a pack and `files` result files into `folder`; (pack, key path, results folder, distinct shares)."""
+    from sandbox_app.errors import ShareError
+    from sandbox_app.packs import open_pack, write_pack
+    from sandbox_app.packs.manifest import canonical_json
+    from sandbox_app.privacy.score import score_share
+    from sandbox_app.scenario import load_scenario
+    from sandbox_app.sharing.database import CityDatabase
+    from sandbox_app.sharing.document import parse_share_text, share_to_json
+    from sandbox_app.workspace.results import build_result, sign_result, write_result
+
+    written = write_pack(load_scenario("winter-storm"), folder / "winter-storm.citypack", with_db=True)
+    pack = open_pack(written.path)
+    db = CityDatabase(pack.database)
+    base = pack.scenario_path.parent
+    answers = {}
+    for ex in pack.scenario.exercises:
+        refs = [ex.model_answer, *(b.share for b in ex.bad_answers)]
+        answers[ex.id] = [json.loads((base / r).read_text(encoding="utf-8")) for r in refs if isinstance(r, str)]
+    rng = random.Random(seed)
+    results = folder / "results"
+    results.mkdir()
+    scored: dict[tuple, dict] = {}
+    exercises = list(answers)
+    for i in range(files):
+        exercise = exercises[i % len(exercises)]
+        original = rng.choice(answers[exercise])
+        share = _variants(original, rng)
+        if distinct:
+            share = _shift_destroy_by(share, i % 89)
+        key = (exercise, canonical_json(share))
+        if key not in scored:
+            try:
+                doc = parse_share_text(json.dumps(share), "variant")
+                scored[key] = (share_to_json(doc), score_share(db, pack.scenario, exercise, doc).to_dict())
+            except ShareError:  # a dropped field the aggregate needed: a trainee would fix it; use the answer
+                doc = parse_share_text(json.dumps(original), "answer")
+                scored[key] = (share_to_json(doc), score_share(db, pack.scenario, exercise, doc).to_dict())
+        share_json, report = scored[key]
+        data = build_result(trainee=f"Trainee {i // len(exercises) + 1:04d}", scenario=pack.scenario,
+                            exercise_id=exercise, share_json=share_json, report=report,
+                            attempts=[{"verdict": report["verdict"], "privacy_score": report["privacy_score"],
+                                       "usefulness_score": report["usefulness_score"], "share_json": share_json}],
+                            pack_id=pack.pack_id)
+        write_result(results / f"result-{i:05d}.json", sign_result(data, pack.result_key))
+    db.close()
+    return pack, written.key_path, results, len({v[0] for v in scored.values()})
+
+
+def grade_fast(results: Path, key: Path, workers: int | None = None) -> tuple[float, dict]:
+    from sandbox_app.grading.grade import grade_results
+    from sandbox_app.grading.report_html import debrief_html
+    from sandbox_app.grading.summary import text_report
+
+    start = time.perf_counter()
+    grading = grade_results([results], keys=[key], workers=workers)
+    text_report(grading)
+    debrief_html(grading)
+    seconds = time.perf_counter() - start
+    verdicts: dict[str, int] = {}
+    for r in grading.results:
+        verdicts[r.verdict or "none"] = verdicts.get(r.verdict or "none", 0) + 1
+    return seconds, {"flagged": len(grading.flagged), "verdicts": verdicts}
+
+
+def grade_naive(files: list[Path], pack) -> tuple[float, list[str]]:
+    """Per file: read it, load the scenario, open the city, score the share, close."""
+    from sandbox_app.privacy.score import score_share
+    from sandbox_app.scenario import load_scenario
+    from sandbox_app.sharing.database import CityDatabase
+    from sandbox_app.sharing.document import parse_share_text
+    from sandbox_app.workspace.results import read_result, verify_result
+
+    verdicts = []
+    start = time.perf_counter()
+    for path in files:
+        data = read_result(path)
+        verify_result(data, pack.result_key)
+        scenario = load_scenario(pack.scenario_path)
+        db = CityDatabase(pack.database)
+        try:
+            doc = parse_share_text(json.dumps(data["share"]), str(path))
+            verdicts.append(score_share(db, scenario, data["exercise"], doc).verdict)
+        finally:
+            db.close()
+    return time.perf_counter() - start, verdicts
+
+
+def main(argv=None) -> int:
+    from sandbox_app.grading.parallel import PARALLEL_MIN, default_workers
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--files", type=int, default=2000, help="result files to grade (default 2000)")
+    parser.add_argument("--naive-sample", type=int, default=60, help="files the naive baseline grades")
+    parser.add_argument("--json", action="store_true", help="print one JSON object and nothing else")
+    parser.add_argument("--distinct", action="store_true", help="worst case: (almost) every share distinct")
+    parser.add_argument("--serial-too", action="store_true", help="also grade on one process (--workers 1)")
+    parser.add_argument("--html", type=Path, help="also write the debrief of the graded room to this file "
+                        "(docs/sample-debrief.html is made with --files 60 --html)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-grade-") as tmp:
+        folder = Path(tmp)
+        os.environ["CITY_SANDBOX_HOME"] = str(folder / "cache")
+        os.environ["CITY_SANDBOX_DATA"] = str(folder / "facilitator")
+        start = time.perf_counter()
+        pack, key, results, distinct = make_room(folder, args.files, distinct=args.distinct)
+        made = time.perf_counter() - start
+        fast_s, outcome = grade_fast(results, key)
+        serial_s = grade_fast(results, key, workers=1)[0] if args.serial_too else None
+        if args.html:
+            from sandbox_app.grading.grade import grade_results
+            from sandbox_app.grading.report_html import write_debrief
+
+            write_debrief(grade_results([results], keys=[key]), args.html,
+                          title="Sample debrief: winter-storm, a made-up room")
+        sample = sorted(results.glob("*.json"))[: args.naive_sample]
+        naive_s, _ = grade_naive(sample, pack)
+    naive_per_file = naive_s / max(len(sample), 1)
+    figures = {"files": args.files, "distinct_shares": distinct, "make_s": round(made, 2),
+               "grade_s": round(fast_s, 2), "grade_files_per_s": round(args.files / fast_s, 1),
+               "naive_ms_per_file": round(naive_per_file * 1000, 1), "naive_sample": len(sample),
+               "naive_projected_s": round(naive_per_file * args.files, 1),
+               "speedup": round(naive_per_file * args.files / fast_s, 1), "target_s": 60.0,
+               "met": fast_s < 60.0, "workers": default_workers(), "grade_serial_s": serial_s and round(serial_s, 2),
+               **outcome}
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        print(f"made {args.files:,} result files ({distinct} distinct shares) in {made:.1f} s")
+        print(f"grade: {fast_s:.2f} s for {args.files:,} files ({args.files / fast_s:,.0f} files/s), "
+              f"text table and HTML debrief included; target < 60 s: {'met' if fast_s < 60 else 'NOT met'}")
+        if serial_s is not None:
+            print(f"grade on one process: {serial_s:.2f} s (above: up to {figures['workers']} workers, used from "
+                  f"{PARALLEL_MIN} distinct shares)")
+        print(f"naive (load scenario + open city + score, per file): {naive_per_file * 1000:.0f} ms/file over "
+              f"{len(sample)} files -> {naive_per_file * args.files:.0f} s projected; grade is "
+              f"{figures['speedup']}x faster")
+        print(f"verdicts {outcome['verdicts']}, flagged {outcome['flagged']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,245 @@
+"""Benchmark of the trainee window: launch, edit → meter on a 100k-row extract, and the extract preview.
+
+    python benchmarks/bench_trainee.py [--quick] [--json]
+
+Each figure runs beside its naive baseline in the same run, and ratios are printed:
+- launch: `city-sandbox` to the start screen's first paint (CITY_SANDBOX_QUIT_AFTER_PAINT=1), against a bare
+  PySide6 window doing the same (the floor: Python + Qt start-up);
+- edit → meter: one field's operation changes (alternating between two shares, so nothing is replayed), then
+  the real worker path (LiveScorer: debounce, worker thread, cancellation, stale-result check) until the meter
+  shows the new figures; baseline: scoring on the GUI thread. A 5 ms timer on the GUI thread records its
+  longest gap: how long the window could not repaint;
+- preview: first page of the extract in the table view, and a jump to its last row; baseline: building every
+  cell's text up front, the way a widget-per-cell table would.
+Nothing here asserts a time; tests/test_benchmark_runs.py only checks that --quick runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+BARE_WINDOW = """
+import sys, time
+t0 = time.perf_counter()
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QLabel
+app = QApplication(sys.argv)
+w = QLabel("bare window")
+class F(QObject):
+    def eventFilter(self, o, e):
+        if e.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, app.quit)
+        return False
+f = F(); w.installEventFilter(f); w.resize(1366, 768); w.show(); app.exec()
+print(f"first paint after {time.perf_counter() - t0:.3f} s")
+"""
+
+
+def _median_p95(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def launch(runs: int, data: Path) -> dict:
+    env = {**os.environ, "CITY_SANDBOX_QUIT_AFTER_PAINT": "1", "CITY_SANDBOX_DATA": str(data)}
+    app, bare = [], []
+    for _ in range(runs):
+        for command, out in (([sys.executable, "-m", "sandbox_app"], app), ([sys.executable, "-c", BARE_WINDOW], bare)):
+            t0 = time.perf_counter()
+            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+            if done.returncode != 0:
+                raise SystemExit(f"launch failed: {done.stderr[-500:]}")
+            out.append(time.perf_counter() - t0)
+    return {"app_median_s": statistics.median(app), "bare_median_s": statistics.median(bare),
+            "ratio": statistics.median(app) / statistics.median(bare), "runs": runs}
+
+
+def _wait(app, condition, seconds: float = 300, idle: bool = False) -> None:
+    """Run the event loop until `condition()`; `idle` sleeps in the loop (as `exec()` does) instead of polling."""
+    from PySide6.QtCore import QEventLoop
+
+    flags = QEventLoop.ProcessEventsFlag.AllEvents
+    if idle:
+        flags |= QEventLoop.ProcessEventsFlag.WaitForMoreEvents
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        if idle:
+            app.processEvents(flags)
+        else:
+            app.processEvents(flags, 5)
+
+
+class GapMeter:
+    """A 5 ms timer on the GUI thread; the longest gap between its ticks is how long the GUI was blocked."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._tick)
+        self.last = None
+        self.longest = 0.0
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self.last is not None:
+            self.longest = max(self.longest, now - self.last)
+        self.last = now
+
+    def start(self) -> None:
+        self.last, self.longest = time.perf_counter(), 0.0
+        self.timer.start()
+
+    def stop(self) -> float:
+        self.timer.stop()
+        return self.longest
+
+
+def city(quick: bool, cache: Path) -> tuple[Path, object]:
+    import importlib.util
+
+    from sandbox_app.scenario.loader import load_scenario
+
+    spec = importlib.util.spec_from_file_location("bench", HERE / "bench.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    residents = 20_000 if quick else None
+    return bench.bench_city_db(cache, residents), load_scenario(str(bench.BENCH_CITY)), bench.SHARE
+
+
+def edit_to_meter(quick: bool, cache: Path, data: Path) -> dict:
+    from PySide6.QtCore import QSettings
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(data / "settings"))
+    from sandbox_app.privacy.score import score_share
+    from sandbox_app.sharing import parse_share_text
+    from sandbox_app.ui.app import make_app
+    from sandbox_app.ui.common.frame_model import FrameModel
+    from sandbox_app.ui.trainee.exercise_page import ExercisePage
+    from sandbox_app.workspace.city import open_city
+    from sandbox_app.workspace.store import Workspace
+
+    app = make_app()
+    db_path, scenario, share = city(quick, cache)
+    session = open_city("bench-city", scenario=scenario, database=db_path)
+    workspace = Workspace.open(data / "workspace.db")
+    page = ExercisePage(workspace)
+    page.resize(1366, 768)
+    page.show()
+    page.open_session(session)
+    page.editor.edit({"edit": "replace", "document": share}, "bench share")
+    _wait(app, lambda: page.live_report is not None and not page.scorer.runner.busy)
+    gaps = GapMeter()
+    runs = 6 if quick else 20
+    worker, debounced, gui_gaps = [], [], []
+    fired: list[float] = []
+    page.scorer.timer.timeout.connect(lambda: fired.append(time.perf_counter()))  # when the debounce ends
+    shown: list[float] = []
+    page.scorer.scored.connect(lambda _report: shown.append(time.perf_counter()))  # the meter has the figures
+    for i in range(2 * runs):
+        # The first runs tick the 5 ms gap timer; the rest time the latency with the loop idle, as exec() is:
+        # the timer's frequent wake-ups would themselves slow the worker (each takes the GIL).
+        timing = i >= runs
+        op = {"op": "drop"} if i % 2 == 0 else {"op": "keep"}  # each edit differs from the one before
+        fired.clear()
+        shown.clear()
+        if not timing:
+            gaps.start()
+        t0 = time.perf_counter()
+        page.editor.edit({"edit": "set_field", "table": "clinic_patients", "field": "sex", "op": op}, "bench")
+        _wait(app, lambda: bool(shown) and not page.scorer.runner.busy, 120, idle=timing)
+        if not shown:
+            raise SystemExit("the meter never updated after an edit")
+        if timing:
+            debounced.append(shown[0] - t0)
+            worker.append(shown[0] - fired[0])
+        else:
+            gui_gaps.append(gaps.stop())
+    # The naive way: score on the GUI thread, the window frozen meanwhile.
+    naive, naive_gaps = [], []
+    document = parse_share_text(json.dumps(share))
+    for _ in range(max(3, runs // 3)):
+        gaps.start()
+        t0 = time.perf_counter()
+        _wait(app, lambda: True, 0)
+        score_share(session.db, scenario, scenario.exercises[0], document)
+        app.processEvents()
+        naive.append(time.perf_counter() - t0)
+        naive_gaps.append(gaps.stop())
+    extract = page.live_report.extract
+    rows = len(extract.frame)
+    # Preview: lazy model (what the app uses) against formatting every cell up front.
+    model = page.preview_model
+    t0 = time.perf_counter()
+    model.set_frame(extract.frame)
+    page.preview.repaint()
+    first_page = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    page.preview.scrollToBottom()
+    page.preview.repaint()
+    to_end = time.perf_counter() - t0
+    formatted = model.cells_formatted
+    t0 = time.perf_counter()
+    eager = FrameModel(extract.frame)
+    _ = [[eager.data(eager.index(r, c)) for c in range(eager.columnCount())] for r in range(eager.rowCount())]
+    eager_s = time.perf_counter() - t0
+    page.shutdown()
+    workspace.close()
+    session.close()
+    w_med, w_p95 = _median_p95(worker)
+    d_med, d_p95 = _median_p95(debounced)
+    n_med, _ = _median_p95(naive)
+    return {"extract_rows": rows, "runs": runs,
+            "worker_median_s": w_med, "worker_p95_s": w_p95, "with_debounce_median_s": d_med,
+            "with_debounce_p95_s": d_p95, "gui_longest_gap_s": max(gui_gaps), "naive_median_s": n_med,
+            "naive_gui_longest_gap_s": max(naive_gaps), "preview_first_page_s": first_page,
+            "preview_to_end_s": to_end, "preview_cells_formatted": formatted,
+            "preview_cells_total": rows * len(extract.frame.columns), "eager_all_cells_s": eager_s}
+
+
+def render(result: dict) -> str:
+    la, em = result["launch"], result["edit"]
+    ms = lambda s: f"{s * 1000:,.0f} ms"  # noqa: E731
+    lines = [
+        f"launch to first paint: {la['app_median_s']:.2f} s (bare PySide6 window {la['bare_median_s']:.2f} s, "
+        f"{la['ratio']:.1f}x the floor; {la['runs']} runs)",
+        f"edit -> meter, {em['extract_rows']:,}-row extract: worker path median {ms(em['worker_median_s'])}, p95 "
+        f"{ms(em['worker_p95_s'])}; with the 150 ms debounce median {ms(em['with_debounce_median_s'])}",
+        f"GUI thread longest gap while scoring: {ms(em['gui_longest_gap_s'])} (naive, scoring on the GUI thread: "
+        f"{ms(em['naive_gui_longest_gap_s'])}, {em['naive_gui_longest_gap_s'] / max(em['gui_longest_gap_s'], 1e-9):.0f}x)",
+        f"preview: first page {ms(em['preview_first_page_s'])}, jump to the last row {ms(em['preview_to_end_s'])}; "
+        f"{em['preview_cells_formatted']:,} of {em['preview_cells_total']:,} cells ever formatted (formatting all "
+        f"up front: {ms(em['eager_all_cells_s'])}, {em['eager_all_cells_s'] / max(em['preview_first_page_s'], 1e-9):.0f}x)",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a 20,000-resident city and fewer runs")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "city-sandbox-bench")
+    args = parser.parse_args(argv)
+    data = Path(tempfile.mkdtemp(prefix="city-sandbox-bench-trainee-"))
+    os.environ["CITY_SANDBOX_DATA"] = str(data)
+    result = {"launch": launch(2 if args.quick else 5, data), "edit": edit_to_meter(args.quick, args.cache, data)}
+    print(json.dumps(result, indent=2) if args.json else render(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,261 @@
+"""'How my data moves': every department record about one resident, and where agreements let it flow.
+
+Facilitators pick a resident and get exactly their records from the ground truth. Teams (and facilitators)
+can also search by name and birth date the way a department would have to, record linkage by hand: a
+record matches when its last name and birth date agree once both are written the same way (case, accents,
+the department's date format); near misses are shown with the reason (one letter different, day and month
+swapped), and for a table that records no birth date the whole name must agree. The departments' defects
+(typos, nicknames, swapped dates, missing values) make it fail in the ways real linkage fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import unicodedata
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from sandbox_app.errors import DatabaseError, Problem
+from sandbox_app.explore.catalog import Catalog, TableInfo, builtin_scenario, open_read_only, quote
+from synthetic.progress import Cancelled, NullState, TaskState
+
+NAME_SEMANTICS = ("full_name", "first_name", "last_name")
+
+
+@dataclass
+class Flow:
+    agreement: str  # title
+    to: list[str]  # department names
+    purposes: list[str]
+    excluded_fields: list[str]  # the record's fields whose category the agreement excludes
+
+
+@dataclass
+class JourneyRecord:
+    table: str
+    department: str  # name
+    row_id: int
+    values: dict[str, object]
+    date: str = ""  # ISO date of the record's event, if it has one
+    match: str = ""  # for search hits: why it matched
+    flows: list[Flow] = field(default_factory=list)
+
+
+def fold(text: object) -> str:
+    """Upper case, accents removed, only letters and spaces: how linkage compares names."""
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return " ".join("".join(c if c.isalpha() else " " for c in plain.upper()).split())
+
+
+def iso_date(text: object, fmt: str) -> str:
+    """The department's date as ISO (YYYY-MM-DD), or '' if it is missing or not a real date."""
+    if text is None or text == "":
+        return ""
+    try:
+        return datetime.datetime.strptime(str(text), fmt or "%Y-%m-%d").date().isoformat()
+    except ValueError:
+        return ""
+
+
+def swapped(iso: str) -> str:
+    """The same date with day and month swapped ('' when that is not a date)."""
+    try:
+        day = datetime.date.fromisoformat(iso)
+        return datetime.date(day.year, day.day, day.month).isoformat()
+    except ValueError:
+        return ""
+
+
+def one_letter_apart(a: str, b: str) -> bool:
+    """True when a and b differ by exactly one inserted, deleted or changed letter."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def _columns_by_semantic(info: TableInfo) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for c in info.columns:
+        out.setdefault(c.semantic, c.name)
+    return out
+
+
+def _linkable(catalog: Catalog) -> list[TableInfo]:
+    return [t for t in catalog.tables if not t.name.startswith("_")
+            and set(_columns_by_semantic(t)) & set(NAME_SEMANTICS)]
+
+
+def _names(frame: pd.DataFrame, cols: dict[str, str]) -> tuple[pd.Series, pd.Series]:
+    """(first, last) name of every row, folded; a full name is 'LAST, FIRST' or 'First Last'."""
+    if "last_name" in cols:
+        last = _each_distinct(frame[cols["last_name"]], fold)
+        first = _each_distinct(frame[cols["first_name"]], fold) if "first_name" in cols else \
+            pd.Series("", index=frame.index)
+        return first, last
+    raw = frame[cols["full_name"]]
+    comma = raw.astype(str).str.contains(",", regex=False) & raw.notna()
+    parts = raw.astype(str).str.split(",", n=1)
+    last = pd.Series("", index=frame.index, dtype=object)
+    first = pd.Series("", index=frame.index, dtype=object)
+    last[comma] = parts[comma].str[0].map(fold)
+    first[comma] = parts[comma].str[1].map(fold)
+    folded = raw[~comma].map(fold)
+    last[~comma] = folded.map(lambda v: (v.split() or [""])[-1])
+    first[~comma] = folded.map(lambda v: (v.split() or [""])[0])
+    return first.fillna(""), last.fillna("")
+
+
+def search_residents(catalog: Catalog, first_name: str, last_name: str, birth_date: str,
+                     state: TaskState | None = None) -> list[JourneyRecord]:
+    """Records of the department tables that look like this person (birth date as YYYY-MM-DD)."""
+    state = state or NullState()
+    want_first, want_last, want_birth = fold(first_name), fold(last_name), birth_date.strip()
+    hits: list[JourneyRecord] = []
+    tables = _linkable(catalog)
+    with contextlib.closing(open_read_only(catalog.path)) as conn:
+        for done, info in enumerate(tables, start=1):
+            if state.is_cancelled():
+                raise Cancelled()
+            cols = _columns_by_semantic(info)
+            birth_col = cols.get("birth_date")
+            wanted = [cols[s] for s in (*NAME_SEMANTICS, "birth_date") if s in cols]
+            frame = pd.read_sql_query(f"SELECT rowid AS _row_id, {', '.join(quote(c) for c in wanted)} "
+                                      f"FROM {quote(info.name)}", conn)
+            first, last = _names(frame, cols)
+            if birth_col and want_birth:
+                fmt = info.column(birth_col).format
+                births = _each_distinct(frame[birth_col], lambda v, f=fmt: iso_date(v, f))
+                near = _each_distinct(last, lambda v: one_letter_apart(v, want_last))
+                flip = swapped(want_birth)
+                reasons = [((last == want_last) & (births == want_birth), "same last name and birth date"),
+                           (near & (births == want_birth), "birth date agrees, last name one letter different "
+                                                           "(a typo?)"),
+                           ((last == want_last) & (births == flip) if flip and flip != want_birth else None,
+                            "same last name, birth date with day and month swapped")]
+            else:
+                why = "this department records no birth date" if not birth_col else "no birth date given"
+                reasons = [((last == want_last) & (first == want_first), f"same first and last name ({why})")]
+            for mask, reason in reasons:
+                if mask is None or not mask.any():
+                    continue
+                ids = frame.loc[mask, "_row_id"].tolist()
+                rows = pd.read_sql_query(f"SELECT rowid AS _row_id, * FROM {quote(info.name)} WHERE rowid IN "
+                                         f"({', '.join('?' * len(ids))})", conn, params=ids)
+                hits += [_record(catalog, info, row, reason) for row in rows.to_dict("records")]
+            state.set_progress(done / len(tables), f"searched {info.name}")
+    return _with_flows(catalog, hits)
+
+
+def _each_distinct(values: pd.Series, fn) -> pd.Series:
+    """`fn` of every value, computed once per distinct value (names and dates repeat a lot)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    mapped = pd.Series([fn(u) for u in uniques], dtype=object)
+    return pd.Series(mapped.to_numpy()[codes], index=values.index)
+
+
+def _facilitators_only(catalog: Catalog) -> DatabaseError:
+    return DatabaseError([Problem(str(catalog.path), None, "", "the ground truth and the residents table are for "
+                                  "facilitators", "open the explorer with --facilitator")])
+
+
+def resident_journey(catalog: Catalog, resident_id: int) -> list[JourneyRecord]:
+    """Every visible department record about the resident, from the ground truth (facilitator only)."""
+    if not catalog.facilitator:
+        raise _facilitators_only(catalog)
+    records: list[JourneyRecord] = []
+    with contextlib.closing(open_read_only(catalog.path)) as conn:
+        truth = conn.execute("SELECT table_name, row_id FROM _ground_truth WHERE resident_id = ? "
+                             "ORDER BY table_name, row_id", (int(resident_id),)).fetchall()
+        by_table: dict[str, list[int]] = {}
+        for table, row_id in truth:
+            by_table.setdefault(table, []).append(row_id)
+        for info in catalog.tables:
+            ids = by_table.get(info.name)
+            if not ids:
+                continue
+            frame = pd.read_sql_query(f"SELECT rowid AS _row_id, * FROM {quote(info.name)} WHERE rowid IN "
+                                      f"({', '.join('?' * len(ids))})", conn, params=ids)
+            records += [_record(catalog, info, row, "") for row in frame.to_dict("records")]
+    return _with_flows(catalog, records)
+
+
+def _record(catalog: Catalog, info: TableInfo, row: dict, match: str) -> JourneyRecord:
+    cols = _columns_by_semantic(info)
+    date = ""
+    if "event_date" in cols:
+        date = iso_date(row.get(cols["event_date"]), info.column(cols["event_date"]).format)
+    values = {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items() if k != "_row_id"}
+    return JourneyRecord(info.name, catalog.department_name(info.department), int(row["_row_id"]), values, date,
+                         match)
+
+
+def _with_flows(catalog: Catalog, records: list[JourneyRecord]) -> list[JourneyRecord]:
+    agreements = scenario_agreements(catalog)
+    for record in records:
+        info = catalog.table(record.table)
+        for agreement in agreements:
+            if info.department not in agreement.parties:
+                continue
+            excluded = [c.name for c in info.columns if c.category in agreement.prohibited_categories]
+            record.flows.append(Flow(agreement.title, [catalog.department_name(p) for p in agreement.parties
+                                                       if p != info.department], list(agreement.purposes),
+                                     excluded))
+    return sorted(records, key=lambda r: (r.date == "", r.date, r.table, r.row_id))
+
+
+def scenario_agreements(catalog: Catalog) -> list:
+    """The agreements of the built-in scenario the city was made from ([] if it is not a built-in)."""
+    scenario = builtin_scenario(catalog.meta.get("scenario", ""))
+    return [] if scenario is None else list(scenario.agreements)
+
+
+@dataclass
+class AgreementMap:
+    departments: dict[str, str]  # id -> name, every department of the city
+    agreements: list  # scenario Agreement objects
+
+
+def agreement_map(catalog: Catalog) -> AgreementMap:
+    """Departments (nodes) and agreements (each joining its parties) of the city's scenario."""
+    departments = {t.department: catalog.department_name(t.department) for t in catalog.tables
+                   if not t.name.startswith("_") and t.department != "public"}
+    agreements = scenario_agreements(catalog)
+    for agreement in agreements:
+        for party in agreement.parties:
+            departments.setdefault(party, catalog.department_name(party))
+    return AgreementMap(departments, agreements)
+
+
+def pick_resident(catalog: Catalog, turn: int = 0) -> int | None:
+    """A resident with records in several departments (the `turn`-th such, so 'another one' moves on)."""
+    if not catalog.facilitator:
+        raise _facilitators_only(catalog)
+    with contextlib.closing(open_read_only(catalog.path)) as conn:
+        row = conn.execute("SELECT resident_id FROM _ground_truth GROUP BY resident_id HAVING "
+                           "count(DISTINCT table_name) >= 3 ORDER BY (resident_id * 7919) % 10007, resident_id "
+                           "LIMIT 1 OFFSET ?", (turn,)).fetchone()
+    return int(row[0]) if row else None
+
+
+def resident_card(catalog: Catalog, resident_id: int) -> dict:
+    """The true resident (name, birth date…) a facilitator picked, from _residents."""
+    if not catalog.facilitator:
+        raise _facilitators_only(catalog)
+    with contextlib.closing(open_read_only(catalog.path)) as conn:
+        conn.row_factory = None
+        cursor = conn.execute("SELECT resident_id, first_name, last_name, birth_date, sex, address, zip "
+                              "FROM _residents WHERE resident_id = ?", (int(resident_id),))
+        row = cursor.fetchone()
+        names = [d[0] for d in cursor.description]
+    return dict(zip(names, row, strict=True)) if row else {}
+
+
+__all__ = ["AgreementMap", "Flow", "JourneyRecord", "agreement_map", "pick_resident", "fold", "iso_date", "resident_card", "resident_journey", "scenario_agreements",
+           "search_residents", "swapped"]

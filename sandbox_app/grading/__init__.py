@@ -1,0 +1,1 @@
+"""Grading trainees' result files: re-score every share, flag what cannot be trusted, report."""

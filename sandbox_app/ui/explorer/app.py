@@ -1,0 +1,36 @@
+"""`city-sandbox explore DB`: the explorer in its own window."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+from sandbox_app.ui.explorer.explorer_view import ExplorerView
+
+
+class ExplorerWindow(QMainWindow):
+    def __init__(self, db_path: str | Path, facilitator: bool = False) -> None:
+        super().__init__()
+        self.view = ExplorerView(db_path, facilitator, self)
+        self.setCentralWidget(self.view)
+        self.setWindowTitle(f"City Sandbox explorer: {Path(db_path).name}")
+        self.resize(1280, 800)
+        geometry = QSettings("city-sandbox", "explorer").value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+
+    def closeEvent(self, event) -> None:
+        QSettings("city-sandbox", "explorer").setValue("geometry", self.saveGeometry())
+        self.view.shutdown()
+        super().closeEvent(event)
+
+
+def run(db_path: str | Path, facilitator: bool = False) -> int:
+    """Open the explorer window and run until it closes. DatabaseError before any window if the file is bad."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    window = ExplorerWindow(db_path, facilitator)
+    window.show()
+    return app.exec()

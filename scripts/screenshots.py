@@ -1,0 +1,240 @@
+"""Make the README's and docs' screenshots by driving the real trainee window offscreen.
+
+    QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--out docs/img] [--theme dark]
+
+Each picture is the real window (`QWidget.grab()`), driven through a trainee's flow on the built-in
+winter-storm scenario: the start screen, the builder with the live meter, a score report, the attack replay.
+Uses a private data folder and settings, so it never touches your own workspace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _wait(app, condition, seconds: float = 120) -> bool:
+    from PySide6.QtCore import QEvent, QEventLoop
+
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    return bool(condition())
+
+
+def _settle(app, ms: int = 400) -> None:
+    _wait(app, lambda: False, ms / 1000)
+
+
+def dark_palette():
+    from PySide6.QtGui import QColor, QPalette
+
+    palette = QPalette()
+    for role, colour in ((QPalette.ColorRole.Window, "#2b2b2b"), (QPalette.ColorRole.WindowText, "#e6e6e6"),
+                         (QPalette.ColorRole.Base, "#1e1e1e"), (QPalette.ColorRole.AlternateBase, "#2f2f2f"),
+                         (QPalette.ColorRole.Text, "#e6e6e6"), (QPalette.ColorRole.Button, "#3a3a3a"),
+                         (QPalette.ColorRole.ButtonText, "#e6e6e6"), (QPalette.ColorRole.Highlight, "#3d7bd9"),
+                         (QPalette.ColorRole.HighlightedText, "#ffffff"), (QPalette.ColorRole.ToolTipBase, "#3a3a3a"),
+                         (QPalette.ColorRole.ToolTipText, "#e6e6e6"), (QPalette.ColorRole.Link, "#8ab4f8"),
+                         (QPalette.ColorRole.PlaceholderText, "#9a9a9a"), (QPalette.ColorRole.Mid, "#555555")):
+        palette.setColor(role, QColor(colour))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7a7a"))
+    return palette
+
+
+def explorer_shots(app, out: Path, suffix: str, size: tuple[int, int], private: Path) -> list[Path]:
+    """The datathon explorer on a freshly generated winter-storm city: catalogue and table (filtered and
+    sorted in SQL), catalogue search, the SQL console with a result and with a refused query, a chart."""
+    from PySide6.QtCore import Qt
+
+    from sandbox_app.scenario import load_scenario
+    from sandbox_app.ui.explorer.app import ExplorerWindow
+    from sandbox_app.ui.explorer.explorer_view import AGREEMENTS_TAB, CHART_TAB, JOURNEY_TAB, SQL_TAB
+    from synthetic.generate import generate_city
+
+    scenario = load_scenario("winter-storm")
+    city = private / "winter-storm.db"
+    generate_city(scenario, city, scenario_name=scenario.name)
+    window = ExplorerWindow(city)
+    window.resize(*size)
+    window.show()
+    view = window.view
+    _wait(app, lambda: view.agreements.map is not None)  # the scenario's names, read in the background
+    shots: list[Path] = []
+
+    def shot(name: str) -> None:
+        _settle(app, 500)
+        path = out / f"explorer-{name}{suffix}.png"
+        window.grab().save(str(path))
+        shots.append(path)
+
+    table = view.table_view
+    view.catalog_panel.select_table("s311_service_requests")
+
+    def columns() -> list[str]:
+        return [table.model.column_name(c) for c in range(table.model.columnCount())]
+
+    _wait(app, lambda: "opened_on" in columns() and not table.model.busy)
+    columns = columns()
+    table.header.editors()[columns.index("address")].setText("Apt")
+    table.header.flush()
+    _wait(app, lambda: not table.model.busy)
+    table.header.setSortIndicator(columns.index("opened_on"), Qt.SortOrder.DescendingOrder)
+    _wait(app, lambda: not table.model.busy and table.model.query.sort_column == "opened_on")
+    table.table.setCurrentIndex(table.model.index(0, columns.index("zip")))
+    _wait(app, lambda: view.column_panel.profile is not None)
+    shot("table")
+
+    view.catalog_panel.search.setText("birth")
+    view.catalog_panel.refresh()
+    model = view.catalog_panel.model
+    dept = model.item(1) if model.rowCount() > 1 else model.item(0)
+    view.catalog_panel.tree.setCurrentIndex(dept.child(0, 0).child(0, 0).index())
+    shot("catalog-search")
+    view.catalog_panel.search.clear()
+    view.catalog_panel.refresh()
+
+    view.tabs.setCurrentIndex(SQL_TAB)
+    console = view.console
+    console.editor.setPlainText("-- 311 requests by ZIP: how many, and how many were power outages\n"
+                                "SELECT zip, COUNT(*) AS requests,\n       SUM(request_type = 'power_outage') AS outages\n"
+                                "FROM s311_service_requests\nGROUP BY zip\nORDER BY requests DESC;")
+    console.run()
+    _wait(app, lambda: console.last_result is not None and console.results.model.rowCount() > 0)
+    shot("sql")
+    console.editor.setPlainText("-- the console only reads\nDELETE FROM s311_service_requests WHERE zip IS NULL;")
+    console.run()
+    _wait(app, lambda: console.run_button.isEnabled())
+    shot("sql-refused")
+
+    view.tabs.setCurrentIndex(CHART_TAB)
+    charts = view.charts
+    charts.source.setCurrentText("s311_service_requests")
+    charts.x.setCurrentText("request_type")
+    charts.draw()
+    _wait(app, lambda: charts.data is not None)
+    shot("chart")
+    charts.source.setCurrentText("power_medical_baseline_accounts")
+    charts.kind.setCurrentIndex(charts.kind.findData("map"))
+    charts.x.setCurrentText("zip")
+    charts.data = None
+    charts.draw()
+    _wait(app, lambda: charts.data is not None)
+    shot("map")
+    view.tabs.setCurrentIndex(AGREEMENTS_TAB)
+    shot("agreements")
+    window.close()
+
+    window = ExplorerWindow(city, facilitator=True)  # how data moves, as a facilitator shows it
+    window.resize(*size)
+    window.show()
+    view = window.view
+    _wait(app, lambda: view.agreements.map is not None)
+    view.tabs.setCurrentIndex(JOURNEY_TAB)
+    for _ in range(12):  # a resident whose records linkage partly misses tells the story best
+        view.journey.truth = []
+        view.journey.pick()
+        _wait(app, lambda: bool(view.journey.truth))
+        if view.journey.missed:
+            break
+    shot("journey")
+    window.close()
+    return shots
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(ROOT / "docs" / "img"), help="folder for the PNG files")
+    parser.add_argument("--theme", choices=["light", "dark"], default="light")
+    parser.add_argument("--size", default="1366x768", help="window size, e.g. 1366x768")
+    parser.add_argument("--only", choices=["trainee", "explorer"], help="make only one window's pictures")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    private = Path(tempfile.mkdtemp(prefix="city-sandbox-shots-"))
+    os.environ["CITY_SANDBOX_DATA"] = str(private / "data")
+    from PySide6.QtCore import QSettings, Qt
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(private / "settings"))
+    from sandbox_app.ui.app import make_app, open_workspace
+    from sandbox_app.ui.trainee.main_window import MainWindow
+    from sandbox_app.ui.trainee.share_builder import COL_OP, COL_SHARE
+
+    app = make_app()
+    app.setStyle("Fusion")
+    if args.theme == "dark":
+        app.setPalette(dark_palette())
+    suffix = "" if args.theme == "light" else "-dark"
+    width, height = (int(v) for v in args.size.split("x"))
+    if args.only == "explorer":
+        for path in explorer_shots(app, out, suffix, (width, height), private):
+            print(path)
+        return 0
+    workspace, problem = open_workspace()
+    window = MainWindow(workspace, problem)
+    window.resize(width, height)
+    window.show()
+    window.start.name.setText("Ada Trainee")
+    _wait(app, lambda: len(window.scenarios) == len(window.start._items))
+    window.start.list.setCurrentItem(window.start._items["winter-storm"])
+    _settle(app)
+    shots = []
+
+    def shot(name: str, widget=None) -> None:
+        path = out / f"{name}{suffix}.png"
+        (widget or window).grab().save(str(path))
+        shots.append(path)
+
+    shot("start-screen")
+    window.open_location("winter-storm")
+    if not _wait(app, lambda: window.page is not None and window.stack.currentWidget() is window.page):
+        print("the scenario did not open", file=sys.stderr)
+        return 1
+    page = window.page
+    section = page.builder.sections["ph_home_health_clients"]
+    section.setChecked(True)
+    for name in ("birth_date", "sex", "zip", "equipment"):
+        section.grid.item(section._row_of[name], COL_SHARE).setCheckState(Qt.CheckState.Checked)
+    combo = section.grid.cellWidget(section._row_of["birth_date"], COL_OP)
+    combo.setCurrentIndex(combo.findData("generalize"))
+    page.builder.purpose.setCurrentIndex(page.builder.purpose.findData("emergency_planning"))
+    _wait(app, lambda: page.live_report is not None and not page.scorer.runner.busy)
+    _settle(app, 800)
+    page.reading.setCurrentWidget(page.catalog)
+    shot("builder-live-meter")
+    page.reading.setCurrentWidget(page.brief)
+    page.submit()
+    _wait(app, lambda: page.last_report is not None)
+    _settle(app)
+    cards = page.report_view.cards
+    target = next((c for c in cards if c.finding.rule in ("k_anonymity", "linkage_attack")), cards[0] if cards else None)
+    if target is not None:
+        page.report_view._select(target.finding)
+        page.results.setCurrentWidget(page.report_view)
+    _settle(app)
+    shot("score-report")
+    page.results.setCurrentWidget(page.attack_view)
+    page.attack_view._show(len(page.attack_view.steps))
+    _settle(app)
+    shot("attack-replay")
+    window.close()
+    if args.only != "trainee":
+        shots += explorer_shots(app, out, suffix, (width, height), private)
+    for path in shots:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
