@@ -170,7 +170,7 @@ def check_small_cells(ctx: ShareContext) -> list[Finding]:
                                row_positions=rows_where(table, agg.rows_in(
                                    shown.to_numpy() & agg.frame.index.isin(disguised.index)))))
     part = ctx.parts[0]
-    selected = selected_residents(ctx, part)
+    selected = selected_residents(ctx, part, n)
     if part.filter is not None and 0 < selected < n:
         out.append(finding("small_cells", f"The row filter selects {selected} resident"
                            f"{'s' if selected != 1 else ''} (fewer than {n}): every cell, published, suppressed "

@@ -73,7 +73,8 @@ class MainWindow(QMainWindow):
             self.start.fresh_button.show()
         self._refresh_recent()
         # After the first paint: reading the scenario files imports the engine, which need not delay the window.
-        QTimer.singleShot(150, lambda: self.lister.start(_load_builtins))
+        self._closed = False
+        QTimer.singleShot(150, lambda: self._closed or self.lister.start(_load_builtins))
 
     # ----------------------------------------------------------------------------------- menus
 
@@ -149,6 +150,8 @@ class MainWindow(QMainWindow):
     # --------------------------------------------------------------------------------- opening
 
     def _listed(self, loaded: list) -> None:
+        if self._closed:  # a late answer after the window closed (its workspace is closed too)
+            return
         for name, scenario in loaded:
             self.scenarios[name] = scenario
             submitted = 0
@@ -290,6 +293,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------------ quit
 
     def closeEvent(self, event) -> None:
+        self._closed = True
         QSettings().setValue("window/geometry", self.saveGeometry())
         self.opener.shutdown()
         self.lister.shutdown()
