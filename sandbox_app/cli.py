@@ -274,6 +274,12 @@ def main(argv: list[str] | None = None) -> int:
     except SandboxError as err:
         print(str(err), file=sys.stderr)
         return err.exit_code
+    except OSError as err:  # a file problem no command foresaw (a name too long, a device …): one sentence
+        from sandbox_app.files import shown
+
+        where = shown(err.filename) + ": " if err.filename else ""
+        print(f"{where}{err.strerror or err}", file=sys.stderr)
+        return 1
     except Cancelled:
         print("cancelled; nothing was written", file=sys.stderr)
         return 1
