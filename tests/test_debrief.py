@@ -212,3 +212,12 @@ def test_the_window_opens_on_a_folder_and_the_command_refuses_a_missing_one(qtbo
     window.close()
     assert main(["debrief", str(tmp_path / "nowhere")]) == 2
     assert "nowhere: no such file or folder" in capsys.readouterr().err
+
+
+def test_a_derived_field_counts_as_the_source_fields_it_reads():
+    from sandbox_app.ui.studio.debrief_data import shared_fields
+
+    share = {"tables": [{"table": "clients", "fields": {
+        "zip": {"op": "keep"}, "ssn": {"op": "drop"}, "name": {"op": "mask"},
+        "age_75_plus": {"op": "derive", "expr": "years_between(birth_date, date('2026-01-14')) >= 75"}}}]}
+    assert shared_fields(share, {"clients": {"zip", "ssn", "name", "birth_date"}}) == {"zip", "name", "birth_date"}

@@ -39,7 +39,8 @@ def draw_room(ax, ex: ExerciseDebrief, selected=None) -> list:
             for r in refs:
                 right = r.privacy > 75
                 ax.annotate("model answer" if kind == "model" else "bad answer", (r.privacy, r.usefulness),
-                            xytext=(-12 if right else 12, -16), textcoords="offset points", fontsize=8,
+                            xytext=(-12 if right else 12, 10 if kind == "model" else -16),  # never on each other
+                            textcoords="offset points", fontsize=8,
                             color=colour, ha="right" if right else "left")
     stacked = Counter((p.privacy, p.usefulness) for p in ex.points)
     for (privacy, usefulness), n in sorted(stacked.items()):

@@ -7,6 +7,7 @@ No Qt here: `build_debrief` is a plain function of (paths, state) run by the vie
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,8 @@ from pathlib import Path
 from sandbox_app.errors import ResultError, SandboxError
 from sandbox_app.grading.grade import GradedResult, Grading, grade_results
 from sandbox_app.grading.summary import ExerciseSummary, summarise
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass
@@ -108,12 +111,14 @@ def _exercise(summary: ExerciseSummary, sources) -> ExerciseDebrief:
     if not isinstance(source, str):
         exercise = next((e for e in source.scenario.exercises if e.id == summary.exercise), None)
     needed = sorted(exercise.needs.fields) if exercise is not None else None
+    columns = ({t.name: {f.name for f in t.fields} for d in source.scenario.departments for t in d.tables}
+               if exercise is not None else None)
     points = []
     for r in summary.counted:
         share, attempts = _share_and_attempts(r.file)
         point = TraineePoint(r, share, attempts)
         if needed is not None:
-            shared = shared_fields(share)
+            shared = shared_fields(share, columns)
             point.over_shared = sorted(shared - set(needed))
             point.under_shared = sorted(set(needed) - shared)
         points.append(point)
@@ -121,16 +126,19 @@ def _exercise(summary: ExerciseSummary, sources) -> ExerciseDebrief:
     return ExerciseDebrief(summary, exercise.title if exercise else summary.exercise, points, references, needed)
 
 
-def shared_fields(share: dict) -> set[str]:
-    """Every field a share sends in some form (any operation but drop), over all its tables; the group-by
-    fields of an aggregate count as sent."""
+def shared_fields(share: dict, columns: dict[str, set[str]] | None = None) -> set[str]:
+    """Every source field a share sends in some form (any operation but drop), over all its tables. A derived
+    field counts as the source fields its expression reads (`columns`: table -> its field names), so a flag
+    derived from birth_date sends birth_date, as the exercise's needs count it."""
     out: set[str] = set()
     for table in share.get("tables") or []:
+        known = (columns or {}).get(table.get("table"), set())
         for name, op in (table.get("fields") or {}).items():
-            if not isinstance(op, dict) or op.get("op") != "drop":
+            op = op if isinstance(op, dict) else {}
+            if op.get("op") == "derive":
+                out.update(w for w in _WORD.findall(str(op.get("expr", ""))) if w in known)
+            elif op.get("op") != "drop":
                 out.add(name)
-        aggregate = table.get("aggregate") or {}
-        out.update(str(f) for f in aggregate.get("group_by") or [])
     return out
 
 
