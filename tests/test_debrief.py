@@ -221,3 +221,16 @@ def test_a_derived_field_counts_as_the_source_fields_it_reads():
         "zip": {"op": "keep"}, "ssn": {"op": "drop"}, "name": {"op": "mask"},
         "age_75_plus": {"op": "derive", "expr": "years_between(birth_date, date('2026-01-14')) >= 75"}}}]}
     assert shared_fields(share, {"clients": {"zip", "ssn", "name", "birth_date"}}) == {"zip", "name", "birth_date"}
+
+
+def test_a_folder_without_result_files_says_so(qtbot, isolated_qt, tmp_path):
+    from sandbox_app.ui.studio.debrief_view import DebriefView
+
+    widget = DebriefView()
+    qtbot.addWidget(widget)
+    (tmp_path / "empty").mkdir()
+    with qtbot.waitSignal(widget.loaded, timeout=30_000):
+        widget.load([tmp_path / "empty"])
+    assert widget.status.text() == "No result files (*.json) were found there."
+    assert widget.exercise.count() == 0 and widget.room_collections == []
+    widget.shutdown()

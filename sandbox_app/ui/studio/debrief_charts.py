@@ -36,12 +36,13 @@ def draw_room(ax, ex: ExerciseDebrief, selected=None) -> list:
             ax.scatter([r.privacy for r in refs], [r.usefulness for r in refs], s=420 if kind == "model" else 300,
                        marker=marker, facecolors="none", edgecolors=colour, linewidths=1.8, zorder=2,
                        label="model answer" if kind == "model" else "known-bad answer")
-            for r in refs:
-                right = r.privacy > 75
+            for r in refs:  # the model's label under its star, the bad answers' above theirs: never on each other
+                # left of the spot (the "×n" sits right of it) unless that runs off the chart
+                right = r.privacy > (75 if kind == "model" else 25)
+                offset = ((8 if right else -8), -26) if kind == "model" else ((-12 if right else 12), 10)
                 ax.annotate("model answer" if kind == "model" else "bad answer", (r.privacy, r.usefulness),
-                            xytext=(-12 if right else 12, 10 if kind == "model" else -16),  # never on each other
-                            textcoords="offset points", fontsize=8,
-                            color=colour, ha="right" if right else "left")
+                            xytext=offset, textcoords="offset points", fontsize=8, color=colour,
+                            ha="right" if right else "left")
     stacked = Counter((p.privacy, p.usefulness) for p in ex.points)
     for (privacy, usefulness), n in sorted(stacked.items()):
         if n > 1:  # trainees with the same scores sit on one spot: say how many

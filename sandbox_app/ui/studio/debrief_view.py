@@ -232,7 +232,8 @@ class DebriefView(QWidget):
         self.debrief = debrief
         g = debrief.grading
         self._status(f"{len(g.results)} result files, {len(g.flagged)} flagged; every share re-scored by the "
-                     "engine (the scores written in the files are never used).")
+                     "engine (the scores written in the files are never used)." if g.results else
+                     "No result files (*.json) were found there.")
         self.exercise.blockSignals(True)
         self.exercise.clear()
         for ex in debrief.exercises:
@@ -286,7 +287,7 @@ class DebriefView(QWidget):
 
     def _fill_fields(self, ex: ExerciseDebrief | None) -> None:
         if ex is None or ex.needed_fields is None:
-            _fill(self.fields, [])
+            _fill(self.fields, [["(the exercise's needs could not be read: no counts)", "", ""]] if ex else [])
             return
         over, under = dict(ex.over_shared()), dict(ex.under_shared())
         names = sorted(set(over) | set(under), key=lambda f: (-over.get(f, 0), -under.get(f, 0), f))
