@@ -69,6 +69,7 @@ def explorer_shots(app, out: Path, suffix: str, size: tuple[int, int], private: 
     window.resize(*size)
     window.show()
     view = window.view
+    _wait(app, lambda: view.agreements.map is not None)  # the scenario's names, read in the background
     shots: list[Path] = []
 
     def shot(name: str) -> None:
@@ -79,8 +80,12 @@ def explorer_shots(app, out: Path, suffix: str, size: tuple[int, int], private: 
 
     table = view.table_view
     view.catalog_panel.select_table("s311_service_requests")
-    _wait(app, lambda: table.model.rowCount() > 0 and table.model.query.table == "s311_service_requests")
-    columns = [table.model.column_name(c) for c in range(table.model.columnCount())]
+
+    def columns() -> list[str]:
+        return [table.model.column_name(c) for c in range(table.model.columnCount())]
+
+    _wait(app, lambda: "opened_on" in columns() and not table.model.busy)
+    columns = columns()
     table.header.editors()[columns.index("address")].setText("Apt")
     table.header.flush()
     _wait(app, lambda: not table.model.busy)
@@ -134,6 +139,7 @@ def explorer_shots(app, out: Path, suffix: str, size: tuple[int, int], private: 
     window.resize(*size)
     window.show()
     view = window.view
+    _wait(app, lambda: view.agreements.map is not None)
     view.tabs.setCurrentIndex(JOURNEY_TAB)
     for _ in range(12):  # a resident whose records linkage partly misses tells the story best
         view.journey.truth = []

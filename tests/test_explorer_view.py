@@ -25,6 +25,12 @@ def path(tmp_path_factory):
     return small_city(tmp_path_factory)
 
 
+@pytest.fixture(autouse=True)
+def private_settings(isolated_qt):
+    """Every test here writes its settings (query history, window size) to a temp folder."""
+    return isolated_qt
+
+
 def _sql(path, query):
     with contextlib.closing(sqlite3.connect(path)) as conn:
         return conn.execute(query).fetchall()
@@ -36,7 +42,7 @@ def view(qtbot, path):
     qtbot.addWidget(v)
     v.resize(1200, 800)
     v.show()
-    qtbot.waitUntil(lambda: v.table_view.model.rowCount() > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: v.table_view.model.rowCount() > 0 and v.agreements.map is not None, timeout=10_000)
     yield v
     v.shutdown()
 
@@ -151,13 +157,17 @@ def test_stop_interrupts_a_runaway_query(qtbot, view):
     assert console.message.text() == "Stopped." and console.run_button.isEnabled()
 
 
-def test_the_history_recalls_earlier_queries(qtbot, view):
+def test_the_history_recalls_earlier_queries_after_a_restart(qtbot, view, path):
     console = view.console
     for sql in ("SELECT 1", "SELECT 2", "SELECT 1"):
         _run(qtbot, console, sql, console.resultReady)
     assert console.history == ["SELECT 1", "SELECT 2"]
     console._recall(1)
     assert console.editor.toPlainText() == "SELECT 2"
+    again = ExplorerView(path)
+    qtbot.addWidget(again)
+    assert again.console.history == ["SELECT 1", "SELECT 2"] and again.console.history_box.count() == 2
+    again.shutdown()
 
 
 def test_the_chart_builder_plots_what_sql_counted(qtbot, view, path, tmp_path):

@@ -8,6 +8,7 @@ run 1..n). Facilitator-only tables are left out unless the catalogue is opened f
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import sqlite3
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from sandbox_app.errors import DatabaseError, Problem
 
 SENSITIVITY_ORDER = ("public", "internal", "confidential", "restricted")
 PARTICIPANT_COPY = "participants"
+FIXED_NAMES = {"public": "Public records", "facilitator": "Facilitator only (answer key)"}
 
 
 @dataclass(frozen=True)
@@ -116,11 +118,35 @@ class Catalog:
             self.is_participant_copy)
         self.tables = [i for t, i in self.all_tables.items()
                        if facilitator_visible(t, i, self.facilitator, self.hidden)]
-        self.title, self.department_names = _scenario_names(self.meta.get("scenario", ""))
 
-    def department_name(self, department: str) -> str:
-        """The department's name as the scenario gives it ('Office of Emergency Management'), else its id."""
-        return self.department_names.get(department, department)
+    @functools.cached_property
+    def _names(self) -> tuple[str, dict[str, str]]:
+        return _scenario_names(self.meta.get("scenario", ""))
+
+    @property
+    def names_loaded(self) -> bool:
+        """Whether the scenario's title and department names have been read (reading takes ~0.5 s)."""
+        return "_names" in self.__dict__
+
+    def load_names(self) -> None:
+        """Read the title and department names now (from a worker thread, so a window need not wait)."""
+        self._names  # noqa: B018 (computes and caches the property)
+
+    @property
+    def title(self) -> str:
+        """The scenario's title ('' when the city is not from a built-in scenario, or not read yet)."""
+        return self._names[0] if self.names_loaded else ""
+
+    @property
+    def department_names(self) -> dict[str, str]:
+        return self._names[1] if self.names_loaded else {}
+
+    def department_name(self, department: str, *, load: bool = True) -> str:
+        """The department's name as the scenario gives it ('Office of Emergency Management'), else its id.
+        With load=False, never reads the scenario (the id, or a plain word, until it has been read)."""
+        if load:
+            self.load_names()
+        return self.department_names.get(department) or FIXED_NAMES.get(department, department)
 
     def table(self, name: str) -> TableInfo:
         for info in self.tables:
@@ -153,20 +179,28 @@ class Catalog:
         return hits
 
 
-def _scenario_names(name: str) -> tuple[str, dict[str, str]]:
-    """Title and department names of the built-in scenario the city was made from ('' and {} if unknown:
-    the database itself only holds department ids)."""
+@functools.lru_cache(maxsize=8)
+def builtin_scenario(name: str):
+    """The built-in scenario the city was made from (read once per process; treat as read-only), or None:
+    the database itself holds department ids, not names, titles or agreements."""
     from sandbox_app.errors import SandboxError
     from sandbox_app.scenario.loader import builtin_scenarios, load_scenario
 
     if not name or name not in builtin_scenarios():
-        return "", {}
+        return None
     try:
-        scenario = load_scenario(name)
+        return load_scenario(name)
     except SandboxError:
+        return None
+
+
+def _scenario_names(name: str) -> tuple[str, dict[str, str]]:
+    """Title and department names of the city's built-in scenario ('' and {} if unknown)."""
+    scenario = builtin_scenario(name)
+    if scenario is None:
         return "", {}
     names = {d.id: d.name for d in scenario.departments}
-    return scenario.title, {**names, "public": "Public records", "facilitator": "Facilitator only (answer key)"}
+    return scenario.title, {**names, **FIXED_NAMES}
 
 
 def hidden_by_default(participant_copy: bool) -> frozenset[str]:

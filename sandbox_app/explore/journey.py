@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from sandbox_app.errors import DatabaseError, Problem
-from sandbox_app.explore.catalog import Catalog, TableInfo, open_read_only, quote
+from sandbox_app.explore.catalog import Catalog, TableInfo, builtin_scenario, open_read_only, quote
 from synthetic.progress import Cancelled, NullState, TaskState
 
 NAME_SEMANTICS = ("full_name", "first_name", "last_name")
@@ -212,16 +212,8 @@ def _with_flows(catalog: Catalog, records: list[JourneyRecord]) -> list[JourneyR
 
 def scenario_agreements(catalog: Catalog) -> list:
     """The agreements of the built-in scenario the city was made from ([] if it is not a built-in)."""
-    from sandbox_app.errors import SandboxError
-    from sandbox_app.scenario.loader import builtin_scenarios, load_scenario
-
-    name = catalog.meta.get("scenario", "")
-    if not name or name not in builtin_scenarios():
-        return []
-    try:
-        return list(load_scenario(name).agreements)
-    except SandboxError:
-        return []
+    scenario = builtin_scenario(catalog.meta.get("scenario", ""))
+    return [] if scenario is None else list(scenario.agreements)
 
 
 @dataclass

@@ -56,6 +56,7 @@ class ShareContext:
     db: CityDatabase
     metrics: dict = field(default_factory=dict)    # table -> RiskMetrics (row-level parts without identifiers)
     linkage: dict = field(default_factory=dict)    # table -> LinkageResult
+    measured: dict = field(default_factory=dict)   # table -> the TablePart the metrics were computed on
     usefulness: object = None
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
@@ -16,6 +17,7 @@ from sandbox_app.privacy.targeting import selected_residents
 from sandbox_app.privacy.usefulness import grain_satisfies
 from sandbox_app.sharing.aggregate import recoverable_mask
 from sandbox_app.sharing.database import ROW_ID
+from sandbox_app.sharing.shared_codes import factorize
 from synthetic.categories import STRICT_L_CATEGORIES
 
 
@@ -27,12 +29,41 @@ def mark_reencodings(ctx: ShareContext) -> None:
             if col.op in ("keep", "derive", "pseudonym", "hash", "drop") or identifies(col) \
                     or not col.has_category("direct_identifier") or not len(part.frame):
                 continue
-            frame = ctx.db.read_table(part.table)
+            frame = ctx.db.read_table(part.table, col.sources[:1])
             source = frame[col.sources[0]].iloc[pd.Index(frame[ROW_ID]).get_indexer(part.row_ids)]
             pairs = pd.DataFrame({"out": part.frame[col.name].to_numpy(), "src": source.to_numpy()}).dropna()
             if len(pairs) > 1 and pairs["src"].nunique() > 1 and \
                     pairs.groupby("out")["src"].nunique().max() == 1:
                 col.singles_out = True
+
+
+def recipient_views(parts) -> dict:
+    """table -> what the recipient can put together from it: one part, or every part of a table listed more
+    than once joined record by record (the same rows in two lists line up, by order or by any shared value:
+    splitting the fields of one table over two entries hides nothing)."""
+    views: dict[str, object] = {}
+    for part in parts:
+        if part.table not in views:
+            views[part.table] = part
+            continue
+        first = views[part.table]
+        taken = set(first.frame.columns)
+        renamed = []
+        for col in part.columns:
+            name, i = col.name, 2
+            while name in taken:
+                name, i = f"{col.name} ({i})", i + 1
+            taken.add(name)
+            renamed.append(dataclasses.replace(col, name=name))
+        left = first.frame.assign(_row=first.row_ids)
+        right = part.frame.set_axis([c.name for c in renamed], axis=1).assign(_row=part.row_ids)
+        both = left.merge(right, on="_row", how="outer", sort=False)
+        truth = dict(zip(first.row_ids, first.truth, strict=True)) | dict(zip(part.row_ids, part.truth, strict=True))
+        rows = both.pop("_row").to_numpy()
+        views[part.table] = dataclasses.replace(
+            first, frame=both.reset_index(drop=True), row_ids=rows,
+            truth=np.array([truth[r] for r in rows], dtype=np.int64), columns=[*first.columns, *renamed])
+    return views
 
 
 def measure(ctx: ShareContext, between: Callable[[], None] | None = None) -> None:
@@ -42,7 +73,8 @@ def measure(ctx: ShareContext, between: Callable[[], None] | None = None) -> Non
     mark_reencodings(ctx)
     if not ctx.row_level:
         return
-    for part in ctx.parts:
+    ctx.measured = recipient_views(ctx.parts)
+    for part in ctx.measured.values():
         if between is not None:
             between()
         if any(identifies(c) for c in part.columns):
@@ -138,7 +170,7 @@ def check_small_cells(ctx: ShareContext) -> list[Finding]:
                                row_positions=rows_where(table, agg.rows_in(
                                    shown.to_numpy() & agg.frame.index.isin(disguised.index)))))
     part = ctx.parts[0]
-    selected = selected_residents(ctx, part)
+    selected = selected_residents(ctx, part, n)
     if part.filter is not None and 0 < selected < n:
         out.append(finding("small_cells", f"The row filter selects {selected} resident"
                            f"{'s' if selected != 1 else ''} (fewer than {n}): every cell, published, suppressed "
@@ -163,7 +195,7 @@ def check_k_and_risk(ctx: ShareContext) -> list[Finding]:
     k_needed = ctx.agreement.k
     threshold = risk_threshold(ctx)
     for table, m in ctx.metrics.items():
-        part = next(p for p in ctx.parts if p.table == table)
+        part = ctx.measured[table]
         if m.k_anonymity is None or not m.quasi_identifiers:
             continue
         short = m.k_anonymity < k_needed
@@ -202,7 +234,7 @@ def check_k_and_risk(ctx: ShareContext) -> list[Finding]:
 
 def _codes(values) -> np.ndarray:
     """Integer class codes of a column; a null is a value of its own (as in the risk metrics)."""
-    return pd.factorize(values, use_na_sentinel=False)[0].astype(np.int64)
+    return factorize(values, use_na_sentinel=False)[0].astype(np.int64)
 
 
 def _class_sizes(columns: list[np.ndarray], rows: int) -> tuple[np.ndarray, int]:
@@ -229,7 +261,7 @@ def _coarsenings(ctx: ShareContext, part, name: str) -> list[tuple[str, np.ndarr
     """Successively coarser codings of a quasi-identifier that still serve the purpose:
     [(what to write in the share, integer codes), …]. Each distinct value is converted once."""
     col = next(c for c in part.columns if c.name == name)
-    local, distinct = pd.factorize(part.frame[name], use_na_sentinel=False)
+    local, distinct = factorize(part.frame[name], use_na_sentinel=False)
     values = pd.Series(np.asarray(distinct, dtype=object))
     info = ctx.db.column_info(part.table, col.sources[0]) if col.sources else {}
     steps: list[tuple[str, str, pd.Series]] = []  # (grain, advice, coarser distinct values)
@@ -336,7 +368,7 @@ def check_linkage(ctx: ShareContext) -> list[Finding]:
 def _linkage_fix(ctx: ShareContext, table: str, on: list[str]) -> list[dict]:
     """Take away what the attacker joins on: birth dates to the year, ZIP codes to zip3 (or neighbourhood
     where the purpose allows it), names and addresses and derived values out, then sex."""
-    part = next(p for p in ctx.parts if p.table == table)
+    part = ctx.measured[table]
     edits = []
     for col in part.columns:
         if col.name not in on:

@@ -1,13 +1,16 @@
 """A read-only Qt table model over a pandas DataFrame that formats cells only when a view asks for them.
 
-The extract preview can hold 100,000 rows: nothing is copied into widgets, and a cell's text is made from
-the column's numpy array the first time a view paints it. Rows and columns can be highlighted (a score
+The extract preview can hold 100,000 rows: nothing is copied into widgets, and cells are read in blocks of
+BLOCK rows of one column, only when a view paints a cell of that block (a bounded cache keeps the recent
+blocks), so the first page costs a few hundred values, not the whole column, and jumping to the last row
+costs one block. Rows and columns can be highlighted (a score
 report finding points at them); highlighting is shown with a marker in the header as well as a colour.
 """
 
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -19,6 +22,8 @@ from PySide6.QtWidgets import QApplication
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 MISSING = "—"
+BLOCK = 256
+CACHED_BLOCKS = 512
 
 
 def cell_text(value: Any) -> str:
@@ -47,7 +52,7 @@ class FrameModel(QAbstractTableModel):
     def __init__(self, frame: pd.DataFrame | None = None, parent=None) -> None:
         super().__init__(parent)
         self._frame = pd.DataFrame()
-        self._columns: list[np.ndarray | None] = []
+        self._blocks: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
         self._rows: set[int] = set()
         self._highlight_columns: set[str] = set()
         self.cells_formatted = 0  # how many cells were ever turned into text (tests: nothing eager)
@@ -63,7 +68,7 @@ class FrameModel(QAbstractTableModel):
     def set_frame(self, frame: pd.DataFrame) -> None:
         self.beginResetModel()
         self._frame = frame
-        self._columns = [None] * len(frame.columns)
+        self._blocks.clear()
         self._rows = set()
         self.endResetModel()
 
@@ -80,12 +85,18 @@ class FrameModel(QAbstractTableModel):
     def highlighted_rows(self) -> set[int]:
         return set(self._rows)
 
-    def _column(self, col: int) -> np.ndarray:
-        values = self._columns[col]
-        if values is None:
-            values = self._frame.iloc[:, col].to_numpy(dtype=object)
-            self._columns[col] = values
-        return values
+    def _value(self, row: int, col: int):
+        key = (col, row // BLOCK)
+        block = self._blocks.get(key)
+        if block is None:
+            start = key[1] * BLOCK
+            block = self._frame.iloc[start:start + BLOCK, col].to_numpy(dtype=object)
+            self._blocks[key] = block
+            if len(self._blocks) > CACHED_BLOCKS:
+                self._blocks.popitem(last=False)
+        else:
+            self._blocks.move_to_end(key)
+        return block[row % BLOCK]
 
     # ------------------------------------------------------------------------------- Qt interface
 
@@ -100,7 +111,7 @@ class FrameModel(QAbstractTableModel):
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             self.cells_formatted += 1
-            return cell_text(self._column(index.column())[index.row()])
+            return cell_text(self._value(index.row(), index.column()))
         if role == Qt.ItemDataRole.BackgroundRole:
             name = str(self._frame.columns[index.column()])
             if index.row() in self._rows or name in self._highlight_columns:

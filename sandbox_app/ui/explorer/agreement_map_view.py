@@ -18,7 +18,8 @@ from sandbox_app.explore.journey import agreement_map
 class AgreementMapView(QWidget):
     def __init__(self, catalog: Catalog, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.map = agreement_map(catalog)
+        self.catalog = catalog
+        self.map = None
         self.figure = Figure(figsize=(8, 6))
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.axes = self.figure.add_subplot()
@@ -28,9 +29,11 @@ class AgreementMapView(QWidget):
         layout.addWidget(self.canvas, 1)
         layout.addWidget(self.note)
         self.positions: dict[str, tuple[float, float]] = {}
-        self.draw()
+        self.note.setText("Reading the scenario's agreements…")
 
     def draw(self) -> None:
+        """Draw the map (reads the scenario if it has not been read: call once the catalogue's names are in)."""
+        self.map = agreement_map(self.catalog)
         ax = self.axes
         ax.clear()
         ax.set_axis_off()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtWidgets import QMainWindow
 
 from sandbox_app.ui.explorer.explorer_view import ExplorerView
 
@@ -18,19 +17,21 @@ class ExplorerWindow(QMainWindow):
         self.setCentralWidget(self.view)
         self.setWindowTitle(f"City Sandbox explorer: {Path(db_path).name}")
         self.resize(1280, 800)
-        geometry = QSettings("city-sandbox", "explorer").value("geometry")
+        geometry = QSettings().value("explorer/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
 
     def closeEvent(self, event) -> None:
-        QSettings("city-sandbox", "explorer").setValue("geometry", self.saveGeometry())
+        QSettings().setValue("explorer/geometry", self.saveGeometry())
         self.view.shutdown()
         super().closeEvent(event)
 
 
 def run(db_path: str | Path, facilitator: bool = False) -> int:
     """Open the explorer window and run until it closes. DatabaseError before any window if the file is bad."""
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from sandbox_app.ui.app import make_app
+
+    app = make_app()
     window = ExplorerWindow(db_path, facilitator)
     window.show()
     return app.exec()

@@ -20,7 +20,6 @@ SENSITIVITY_TIPS = {
     "internal": "internal: city staff only",
     "confidential": "confidential: shared only under an agreement, for its purpose",
     "restricted": "restricted: identifies people or is sensitive (health, benefits); never shared as is"}
-DEPARTMENT_NAMES = {"public": "Public records", "facilitator": "Facilitator only (answer key)"}
 
 
 def badge_item(sensitivity: str) -> QStandardItem:
@@ -59,8 +58,7 @@ def build_catalog_model(catalog: Catalog, search: str = "", model: QStandardItem
     bold = QFont()
     bold.setBold(True)
     for department, tables in catalog.departments().items():
-        name = catalog.department_name(department) if catalog.department_names else \
-            DEPARTMENT_NAMES.get(department, department)
+        name = catalog.department_name(department, load=False)
         dept_item = _item(name, f"department id: {department}")
         dept_item.setFont(bold)
         for info in tables:
@@ -139,10 +137,15 @@ class CatalogPanel(QWidget):
         self._debounce = QTimer(self, singleShot=True, interval=120)
         self._debounce.timeout.connect(self.refresh)
         self.search.textChanged.connect(self._debounce.start)
+        self._built_for: str | None = None
         self.refresh()
 
-    def refresh(self) -> None:
+    def refresh(self, force: bool = False) -> None:
+        """Rebuild the tree for the search text (unless it is the tree already shown)."""
         text = self.search.text()
+        if not force and text == self._built_for:
+            return
+        self._built_for = text
         build_catalog_model(self.catalog, text, self.model)
         self.details.setText("")  # the tree is new: nothing is selected in it
         header = self.tree.header()
@@ -165,7 +168,7 @@ class CatalogPanel(QWidget):
         info = self.catalog.table(table)
         column = index.data(COLUMN_ROLE)
         self.details.setText(describe(info, info.column(column) if column else None,
-                                      self.catalog.department_name(info.department)))
+                                      self.catalog.department_name(info.department, load=False)))
         self.tableChosen.emit(table)
 
     def select_table(self, table: str) -> None:

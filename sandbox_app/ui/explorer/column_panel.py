@@ -44,6 +44,15 @@ class ColumnPanel(QWidget):
         layout.addStretch(1)
         self.setMinimumWidth(220)
 
+    def clear(self) -> None:
+        """Back to the hint (another table is shown); a profile still being computed is dropped."""
+        self.runner.cancel()
+        self.profile = None
+        self.title.setText("Click a cell to see its column here.")
+        self.summary.setText("")
+        self.top.setText("")
+        self.canvas.hide()
+
     def show_column(self, db_path: str | Path, table: str, column: str, facilitator: bool = False) -> None:
         if self.profile is not None and (self.profile.table, self.profile.column) == (table, column):
             return

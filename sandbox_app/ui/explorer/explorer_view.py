@@ -101,6 +101,9 @@ class ExplorerView(QWidget):
         self.catalog_panel.tableChosen.connect(self.show_table)
         self.table_view.table.selectionModel().currentChanged.connect(self._cell_chosen)
         self.console.resultReady.connect(lambda r: self.charts.set_query(self.console.last_sql, r.headers))
+        self.names = TaskRunner(self)  # the scenario (names, title, agreements) is read off the GUI thread
+        self.names.finished.connect(self._names_loaded)
+        self.names.start(lambda state: self.catalog.load_names())
         first = next((t for t in self.catalog.tables if not t.name.startswith("_")), None)
         if first is not None:
             self.catalog_panel.select_table(first.name)
@@ -118,6 +121,14 @@ class ExplorerView(QWidget):
             parts.append("facilitator mode (this file holds no answer key)")
         return " · ".join(p for p in parts if p)
 
+    def _names_loaded(self, _result) -> None:
+        self.banner.setText(self._banner_text())
+        current = self.current_table
+        self.catalog_panel.refresh(force=True)  # department names instead of ids
+        if current:
+            self.catalog_panel.select_table(current)
+        self.agreements.draw()
+
     def show_table(self, table: str) -> None:
         """Open `table` in the Table tab (unless it is already shown)."""
         if table == self.current_table:
@@ -125,6 +136,7 @@ class ExplorerView(QWidget):
         info = self.catalog.table(table)
         self.current_table = table
         self.table_view.open(self.db_path, table, info.rows, label=table)
+        self.column_panel.clear()
         index = self.charts.source.findText(table)
         if index >= 0:
             self.charts.source.setCurrentIndex(index)
@@ -169,6 +181,7 @@ class ExplorerView(QWidget):
     def shutdown(self) -> None:
         """Stop every background reader and remove the console's scratch files."""
         self.worker.shutdown()
+        self.names.shutdown()
         self.table_view.shutdown()
         self.console.shutdown()
         self.charts.shutdown()

@@ -1,4 +1,5 @@
-"""The SQL console: editor, Run/Stop, time limit, history, the error inline, results in the paged view."""
+"""The SQL console: editor, Run/Stop, time limit, history (kept in QSettings), the error inline, results in
+the paged view."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -26,6 +27,7 @@ from sandbox_app.ui.common.tasks import TaskRunner
 from sandbox_app.ui.explorer.sql_editor import SqlEditor
 
 HISTORY_SIZE = 50
+HISTORY_KEY = "explorer/sql_history"  # QSettings: earlier queries survive a restart
 
 
 class SqlConsole(QWidget):
@@ -38,7 +40,7 @@ class SqlConsole(QWidget):
         self.db_path, self.facilitator = Path(db_path), facilitator
         self._scratch = Path(tempfile.mkdtemp(prefix="city-sandbox-results-"))
         self._runs = 0
-        self.history: list[str] = []
+        self.history: list[str] = [str(q) for q in (QSettings().value(HISTORY_KEY) or [])][:HISTORY_SIZE]
         self.last_result: QueryResultFile | None = None
         self.last_sql = ""
         self.worker = TaskRunner(self)
@@ -64,6 +66,7 @@ class SqlConsole(QWidget):
         self.history_box.setPlaceholderText("History")
         self.history_box.setMinimumWidth(200)
         self.history_box.activated.connect(self._recall)
+        self._fill_history()
         self.message = QLabel("", self)
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -149,6 +152,10 @@ class SqlConsole(QWidget):
             self.history.remove(sql)
         self.history.insert(0, sql)
         del self.history[HISTORY_SIZE:]
+        QSettings().setValue(HISTORY_KEY, self.history)
+        self._fill_history()
+
+    def _fill_history(self) -> None:
         self.history_box.clear()
         self.history_box.addItems([" ".join(q.split())[:80] for q in self.history])
         self.history_box.setCurrentIndex(-1)

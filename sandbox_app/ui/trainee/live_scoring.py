@@ -18,10 +18,8 @@ DEBOUNCE_MS = 150
 
 class LiveScorer(QObject):
     updating = Signal()
-    extract_ready = Signal(object)   # the extract, as soon as the engine has it (before the metrics)
     scored = Signal(object)          # ScoreReport of the share now on screen
     failed = Signal(str)
-    _extract = Signal(int, object)   # (generation, extract) from the worker thread
 
     def __init__(self, session, exercise, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -33,7 +31,6 @@ class LiveScorer(QObject):
         self.timer.setSingleShot(True)
         self.timer.setInterval(DEBOUNCE_MS)
         self.timer.timeout.connect(self._start)
-        self._extract.connect(self._on_extract)
         self._document = None
         self.completed = 0
 
@@ -48,20 +45,7 @@ class LiveScorer(QObject):
         document, session, exercise = self._document, self.session, self.exercise
         if document is None:
             return
-        extract_signal = self._extract
-        generation = self.runner.generation + 1  # the generation `start` is about to give this task
-
-        def work(state):
-            def on_stage(stage, value):
-                if stage == "extract" and not state.is_cancelled():
-                    extract_signal.emit(generation, value)
-            return score_share(session.db, session.scenario, exercise, document, state=state, on_stage=on_stage)
-
-        self.runner.start(work)
-
-    def _on_extract(self, generation: int, extract) -> None:
-        if generation == self.runner.generation:
-            self.extract_ready.emit(extract)
+        self.runner.start(lambda state: score_share(session.db, session.scenario, exercise, document, state=state))
 
     def _finished(self, report) -> None:
         self.completed += 1
