@@ -111,3 +111,69 @@ def test_keep_mine_keeps_the_text_and_marks_it_unsaved(editor, qtbot, scenario_c
         scenario_copy.write_text("name: x\n", encoding="utf-8")
     editor.reload_bar.keep_button.click()
     assert "seed: 7" in editor.text() and editor.modified and not editor.reload_bar.isVisible()
+
+
+# ------------------------------------------------------------------------------------------ studio window
+@pytest.fixture
+def studio(qtbot, isolated_qt, scenario_copy):
+    from sandbox_app.ui.studio.studio_window import StudioWindow
+
+    window = StudioWindow()
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.editor.problems_changed, timeout=10_000):
+        window.open_scenario(scenario_copy)
+    yield window
+    window.editor.editor.document().setModified(False)
+    window.runner.shutdown()
+    window.editor.shutdown()
+
+
+def _cells(model) -> list[list[str]]:
+    return [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(model.rowCount())]
+
+
+def test_check_shows_every_answer_with_ok_and_the_word_miss(studio, qtbot, qtmodeltester):
+    from PySide6.QtCore import Qt
+
+    with qtbot.waitSignal(studio.work_done, timeout=30_000):
+        studio.check()
+    rows = _cells(studio.check_model)
+    assert [(r[0], r[1], r[2], r[3], r[6]) for r in rows] == [
+        ("checks", "checks.model.json", "approve", "approve", "ok"),
+        ("checks", "checks.everyone.json", "revise", "revise", "ok")]
+    assert "All 2 answers" in studio.check_summary.text()
+    qtmodeltester.check(studio.check_model)
+    with qtbot.waitSignal(studio.editor.problems_changed, timeout=10_000):      # now expect the wrong verdict
+        _replace(studio.editor, "expect: revise", "expect: approve")
+    with qtbot.waitSignal(studio.work_done, timeout=30_000):
+        studio.check()
+    miss = _cells(studio.check_model)[1]
+    assert miss[2:4] == ["approve", "revise"] and miss[6] == "✗ miss" and "data_minimisation" in miss[7]
+    assert studio.check_model.index(1, 0).data(Qt.ItemDataRole.BackgroundRole) is not None
+    assert studio.check_model.index(0, 0).data(Qt.ItemDataRole.BackgroundRole) is None
+    assert "1 of 2 answers miss" in studio.check_summary.text()
+
+
+def test_generate_shows_row_counts_and_cancel_stops(studio, qtbot, qtmodeltester):
+    with qtbot.waitSignal(studio.runner.cancelled, timeout=30_000):
+        studio.generate()
+        studio.cancel_button.click()
+    assert studio.counts_model.rowCount() == 0 and "Stopped" in studio.statusBar().currentMessage()
+    with qtbot.waitSignal(studio.work_done, timeout=30_000):
+        studio.generate()
+    counts = {r[0]: int(r[2].replace(",", "")) for r in _cells(studio.counts_model)}
+    assert set(counts) == {"clinic_patients", "oem_registry"} and all(n > 0 for n in counts.values())
+    assert 0.2 < counts["clinic_patients"] / 2000 < 0.4        # coverage rate 0.3 of 2,000 residents
+    qtmodeltester.check(studio.counts_model)
+
+
+def test_new_from_builtin_copies_into_the_facilitator_folder_and_opens_it(studio, qtbot):
+    with qtbot.waitSignal(studio.work_done, timeout=30_000):
+        studio.new_from_builtin("winter-storm", "my-storm")
+    made = studio.folder / "my-storm.yaml"
+    assert made.exists() and (studio.folder / "my-storm").is_dir()
+    assert studio.editor.path == made and not studio.editor.read_only
+    assert "name: my-storm" in studio.editor.text()
+    names = [studio.library.item(r).text() for r in range(studio.library.count())]
+    assert "my-storm" in names and "winter-storm" in names
