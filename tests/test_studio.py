@@ -124,7 +124,6 @@ def studio(qtbot, isolated_qt, scenario_copy):
     with qtbot.waitSignal(window.editor.problems_changed, timeout=10_000):
         window.open_scenario(scenario_copy)
     yield window
-    window.editor.editor.document().setModified(False)
     window.runner.shutdown()
     window.editor.shutdown()
 
@@ -153,6 +152,7 @@ def test_check_shows_every_answer_with_ok_and_the_word_miss(studio, qtbot, qtmod
     assert studio.check_model.index(1, 0).data(Qt.ItemDataRole.BackgroundRole) is not None
     assert studio.check_model.index(0, 0).data(Qt.ItemDataRole.BackgroundRole) is None
     assert "1 of 2 answers miss" in studio.check_summary.text()
+    studio.editor.save()                                      # so closing the window asks nothing
 
 
 def test_generate_shows_row_counts_and_cancel_stops(studio, qtbot, qtmodeltester):
