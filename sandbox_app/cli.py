@@ -234,6 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sandbox_app.cli_grade import add_grade_command
 
     add_grade_command(sub)
+    from sandbox_app.cli_studio import add_studio_command
+
+    add_studio_command(sub)
     return parser
 
 

@@ -177,3 +177,21 @@ def test_new_from_builtin_copies_into_the_facilitator_folder_and_opens_it(studio
     assert "name: my-storm" in studio.editor.text()
     names = [studio.library.item(r).text() for r in range(studio.library.count())]
     assert "my-storm" in names and "winter-storm" in names
+
+
+# ------------------------------------------------------------------------------------------ command line
+def test_city_sandbox_studio_opens_a_scenario_and_refuses_a_missing_file(tmp_path, capsys):
+    import os
+    import subprocess
+    import sys
+
+    from sandbox_app.cli import main
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "CITY_SANDBOX_QUIT_AFTER_PAINT": "1",
+           "CITY_SANDBOX_DATA": str(tmp_path / "data")}
+    done = subprocess.run([sys.executable, "-m", "sandbox_app", "studio", str(DATA / "answers-city.yaml")],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert f"studio open on {DATA / 'answers-city.yaml'}: 0 problems" in done.stdout
+    assert main(["studio", str(tmp_path / "missing.yaml")]) == 1
+    assert "missing.yaml: no such file" in capsys.readouterr().err
