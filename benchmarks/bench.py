@@ -32,14 +32,14 @@ BENCH_CITY = HERE / "bench_city.yaml"
 GEN_SCENARIO = "winter-storm"
 SIZES = {  # mode -> sizes
     "tiny": dict(repeats=1, naive_records=40, naive_pragmas_records=200, gen_residents=2_000,
-                 bench_residents=10_000, score_runs=3, breakdown_runs=2, help_runs=2, link_extract=10_000,
-                 link_reference=100_000),
+                 bench_residents=10_000, score_runs=3, breakdown_runs=2, help_runs=2, cold_runs=1,
+                 link_extract=10_000, link_reference=100_000),
     "quick": dict(repeats=3, naive_records=300, naive_pragmas_records=3_000, gen_residents=20_000,
-                  bench_residents=None, score_runs=15, breakdown_runs=5, help_runs=5, link_extract=100_000,
-                  link_reference=1_000_000),
+                  bench_residents=None, score_runs=15, breakdown_runs=5, help_runs=3, cold_runs=2,
+                  link_extract=100_000, link_reference=1_000_000),
     "full": dict(repeats=3, naive_records=1_000, naive_pragmas_records=3_000, gen_residents=100_000,
-                 bench_residents=None, score_runs=15, breakdown_runs=5, help_runs=5, link_extract=100_000,
-                 link_reference=1_000_000, scale_residents=1_000_000, real_link_residents=1_400_000),
+                 bench_residents=None, score_runs=15, breakdown_runs=5, help_runs=5, cold_runs=3,
+                 link_extract=100_000, link_reference=1_000_000, scale_residents=1_000_000, real_link_residents=1_400_000),
 }
 TARGETS = {  # summary key -> (comparison, goal, label)
     "gen_vs_naive": (">=", 20.0, "generation vs naive (x)"),
@@ -393,16 +393,16 @@ def measure(mode: str, work: Path, cache: Path) -> dict:
     _log(f"scoring: 1 cold run + {size['score_runs']} warm runs")
     details["score"] = score = run_child("score", db_path=str(db), scenario=str(BENCH_CITY),
                                          runs=size["score_runs"], breakdown_runs=size["breakdown_runs"])
-    _log(f"cold first score in fresh processes, best of {size['repeats']}")
+    _log(f"cold first score in fresh processes, best of {size['cold_runs']}")
     cold_runs = []
-    for _ in range(size["repeats"]):
+    for _ in range(size["cold_runs"]):
         started = time.perf_counter()
         steps = run_child("score_cold", db_path=str(db), scenario=str(BENCH_CITY))
         cold_runs.append({**steps, "process_s": time.perf_counter() - started})
     details["score_cold"] = min(cold_runs, key=lambda r: r["process_s"])
     details["score_cold"]["all_process_s"] = [r["process_s"] for r in cold_runs]
     reads = []
-    for _ in range(size["repeats"]):
+    for _ in range(size["cold_runs"]):
         started = time.perf_counter()
         reads.append({**run_child("read_cold", db_path=str(db)), "process_s": time.perf_counter() - started})
     details["read_cold"] = min(reads, key=lambda r: r["process_s"])

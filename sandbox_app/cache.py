@@ -33,7 +33,7 @@ def cache_dir() -> Path:
 
 def cache_key(scenario: Scenario, residents: int | None = None) -> str:
     content = scenario.model_dump_json(include={"seed", "reference_date", "city", "population", "departments",
-                                                "public_reference"})
+                                                "public_reference", "custom_categories"})
     digest = hashlib.sha256(f"{content}|{residents}|{__version__}|{GENERATOR_VERSION}".encode()).hexdigest()[:12]
     return f"{scenario.name}-{scenario.seed}-{residents or scenario.city.residents}-{digest}"
 

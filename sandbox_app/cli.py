@@ -202,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("generate", help="generate a scenario's city into a SQLite database")
     p.add_argument("scenario", metavar="SCENARIO", help="built-in scenario name or a path to a scenario file")
     p.add_argument("--out", metavar="DB", help="database file to write (default: SCENARIO.db)")
-    p.add_argument("--seed", type=_whole_number(0, 2**63 - 1), help="override the scenario's seed "
+    p.add_argument("--seed", type=_whole_number(-(10**100), 10**100), help="override the scenario's seed "
                    "(0 to 9,223,372,036,854,775,807, like a scenario file's seed)")
     p.add_argument("--residents", type=_whole_number(10, 5_000_000), help="override the number of residents")
     p.add_argument("--force", action="store_true", help="replace an existing database")
@@ -246,7 +246,7 @@ def _whole_number(low: int, high: int):
         from sandbox_app.files import shown
 
         try:
-            value = int(text) if len(text) <= 30 else None
+            value = int(text) if len(text) <= 110 else None
         except ValueError:
             value = None
         if value is None:
@@ -277,6 +277,12 @@ def main(argv: list[str] | None = None) -> int:
     except SandboxError as err:
         print(str(err), file=sys.stderr)
         return err.exit_code
+    except OSError as err:  # a file problem no command foresaw (a name too long, a device …): one sentence
+        from sandbox_app.files import shown
+
+        where = shown(err.filename) + ": " if err.filename else ""
+        print(f"{where}{err.strerror or err}", file=sys.stderr)
+        return 1
     except Cancelled:
         print("cancelled; nothing was written", file=sys.stderr)
         return 1

@@ -93,3 +93,11 @@ def test_a_city_too_big_to_generate_is_refused_up_front():
         parse_scenario_text(big.replace(EQUIPMENT, EQUIPMENT + _fields(20)), "n.yaml")
     (problem,) = info.value.problems
     assert problem.path == "city.residents" and "the limit is 500,000,000" in problem.message
+
+
+def test_a_number_of_thousands_of_digits_is_located():
+    """Found by the scenario fuzzer: Python refuses to read integers of 4,301+ digits."""
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario_text(SMALL.replace("seed: 7", "seed: " + "9" * 4400), "n.yaml")
+    (problem,) = info.value.problems
+    assert problem.line == 5 and problem.message == "a number of thousands of digits"

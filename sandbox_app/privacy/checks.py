@@ -376,7 +376,7 @@ def check_hash(ctx: ShareContext) -> list[Finding]:
         return []
     parts = []
     for p, c in pairs:
-        size, shape = value_space(ctx.db.read_table(p.table)[c.sources[0]].dropna().unique()) if c.sources \
+        size, shape = value_space(ctx.db.read_table(p.table, c.sources[:1])[c.sources[0]].dropna().unique()) if c.sources \
             else (0, "")
         semantic = (ctx.db.column_info(p.table, c.sources[0]).get("semantic") or c.name) if c.sources else c.name
         what = str(semantic).replace("_", " ")

@@ -17,6 +17,7 @@ from sandbox_app.privacy.targeting import selected_residents
 from sandbox_app.privacy.usefulness import grain_satisfies
 from sandbox_app.sharing.aggregate import recoverable_mask
 from sandbox_app.sharing.database import ROW_ID
+from sandbox_app.sharing.shared_codes import factorize
 from synthetic.categories import STRICT_L_CATEGORIES
 
 
@@ -28,7 +29,7 @@ def mark_reencodings(ctx: ShareContext) -> None:
             if col.op in ("keep", "derive", "pseudonym", "hash", "drop") or identifies(col) \
                     or not col.has_category("direct_identifier") or not len(part.frame):
                 continue
-            frame = ctx.db.read_table(part.table)
+            frame = ctx.db.read_table(part.table, col.sources[:1])
             source = frame[col.sources[0]].iloc[pd.Index(frame[ROW_ID]).get_indexer(part.row_ids)]
             pairs = pd.DataFrame({"out": part.frame[col.name].to_numpy(), "src": source.to_numpy()}).dropna()
             if len(pairs) > 1 and pairs["src"].nunique() > 1 and \
@@ -169,7 +170,7 @@ def check_small_cells(ctx: ShareContext) -> list[Finding]:
                                row_positions=rows_where(table, agg.rows_in(
                                    shown.to_numpy() & agg.frame.index.isin(disguised.index)))))
     part = ctx.parts[0]
-    selected = selected_residents(ctx, part)
+    selected = selected_residents(ctx, part, n)
     if part.filter is not None and 0 < selected < n:
         out.append(finding("small_cells", f"The row filter selects {selected} resident"
                            f"{'s' if selected != 1 else ''} (fewer than {n}): every cell, published, suppressed "
@@ -233,7 +234,7 @@ def check_k_and_risk(ctx: ShareContext) -> list[Finding]:
 
 def _codes(values) -> np.ndarray:
     """Integer class codes of a column; a null is a value of its own (as in the risk metrics)."""
-    return pd.factorize(values, use_na_sentinel=False)[0].astype(np.int64)
+    return factorize(values, use_na_sentinel=False)[0].astype(np.int64)
 
 
 def _class_sizes(columns: list[np.ndarray], rows: int) -> tuple[np.ndarray, int]:
@@ -260,7 +261,7 @@ def _coarsenings(ctx: ShareContext, part, name: str) -> list[tuple[str, np.ndarr
     """Successively coarser codings of a quasi-identifier that still serve the purpose:
     [(what to write in the share, integer codes), …]. Each distinct value is converted once."""
     col = next(c for c in part.columns if c.name == name)
-    local, distinct = pd.factorize(part.frame[name], use_na_sentinel=False)
+    local, distinct = factorize(part.frame[name], use_na_sentinel=False)
     values = pd.Series(np.asarray(distinct, dtype=object))
     info = ctx.db.column_info(part.table, col.sources[0]) if col.sources else {}
     steps: list[tuple[str, str, pd.Series]] = []  # (grain, advice, coarser distinct values)

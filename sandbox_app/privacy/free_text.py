@@ -43,7 +43,7 @@ def city_names(ctx: ShareContext) -> frozenset[str]:
                 continue
             for column in ctx.db.columns(table):
                 if ctx.db.column_info(table, column).get("semantic") in NAME_SEMANTICS:
-                    for value in ctx.db.read_table(table)[column].dropna().astype(str).unique():
+                    for value in ctx.db.read_table(table, [column])[column].dropna().astype(str).unique():
                         names.update(w.strip(",").title() for w in value.split())
         tokens = {t for n in names for t in re.split(r"[\s,]+", n) if len(t) > 1}
         return frozenset(t.title() for t in tokens) - COMMON_WORDS

@@ -16,6 +16,7 @@ from sandbox_app.privacy.catalogue import ROW_POSITIONS_SHOWN
 from sandbox_app.privacy.context import LINKABLE_SEMANTICS
 from sandbox_app.privacy.metrics import LinkageResult, linkage_attack
 from sandbox_app.sharing.grains import CODE_GRAINS, DATE_GRAINS
+from sandbox_app.sharing.shared_codes import factorize
 from synthetic.expr import ExpressionError, parse
 from synthetic.names import STREET_SUFFIXES
 
@@ -177,7 +178,7 @@ def _roll_frame(db, ref: pd.DataFrame, table: str, sources: list[str], reference
             day = pd.Timestamp(reference_date)
             columns[source] = day.year - born.dt.year - ((born.dt.month * 100 + born.dt.day) > day.month * 100 + day.day)
         elif semantic == "sex":
-            own = {str(v)[:1].upper(): v for v in db.read_table(table)[source].dropna().unique()}
+            own = {str(v)[:1].upper(): v for v in db.read_table(table, [source])[source].dropna().unique()}
             columns[source] = ref["sex"].astype(str).str[:1].str.upper().map(lambda c, own=own: own.get(c, c))
         elif semantic == "zip":
             columns[source] = ref["zip"].astype(str)
@@ -237,7 +238,7 @@ def run_linkage(db, part, reference_date) -> LinkageResult | None:
             if derived is None:
                 continue
             ref_codes, uniques, normalise = derived
-            local, distinct = pd.factorize(part.frame[col.name], use_na_sentinel=True)
+            local, distinct = factorize(part.frame[col.name], use_na_sentinel=True)
             keys = normalise(pd.Series(np.asarray(distinct, dtype=object)))
         else:
             if not any(col is c for c in linkable):
@@ -248,7 +249,7 @@ def run_linkage(db, part, reference_date) -> LinkageResult | None:
             ref_codes, uniques = reference
             fmt = db.column_info(part.table, col.sources[0]).get("format", "") if col.sources else ""
             # Normalise each distinct extract value once, then look it up among the roll's keys.
-            local, distinct = pd.factorize(part.frame[col.name], use_na_sentinel=True)
+            local, distinct = factorize(part.frame[col.name], use_na_sentinel=True)
             keys = _extract_key(pd.Series(np.asarray(distinct, dtype=object)), col.semantic, col.grain, fmt)
         positions = uniques.get_indexer(keys.to_numpy()).astype(float)  # -1: a value the roll never has
         positions[keys.isna().to_numpy()] = np.nan

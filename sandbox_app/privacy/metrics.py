@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sandbox_app.sharing.shared_codes import factorize, grouped
+
 __all__ = [
     "LinkageResult",
     "RiskMetrics",
@@ -281,14 +283,21 @@ def _checked_columns(df: pd.DataFrame, columns: list[str], role: str) -> list[st
 
 
 def _class_ids(df: pd.DataFrame, qis: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Class id of every record (0..C-1, in order of first appearance) and the size of every class."""
+    """Class id of every record (0..C-1, in order of first appearance) and the size of every class.
+
+    Shared within a scoring pass (`shared_codes`): the metrics and the rules group the same columns."""
+    return grouped("class_ids", [df[c] for c in qis], lambda: _compute_class_ids(df, qis)) if qis and len(df) else (
+        _compute_class_ids(df, qis))
+
+
+def _compute_class_ids(df: pd.DataFrame, qis: list[str]) -> tuple[np.ndarray, np.ndarray]:
     n = len(df)
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     key = np.zeros(n, dtype=np.int64)
     radix = 1
     for col in qis:
-        codes, uniques = pd.factorize(df[col], use_na_sentinel=False)  # null is a value of its own
+        codes, uniques = factorize(df[col], use_na_sentinel=False)  # null is a value of its own
         card = max(len(uniques), 1)
         if radix > _KEY_LIMIT // card:
             key, uniq = pd.factorize(key)
@@ -310,7 +319,7 @@ def _first_rows(ids: np.ndarray) -> np.ndarray:
 
 def _distinct_per_class(ids: np.ndarray, n_classes: int, values: pd.Series) -> int:
     """The fewest distinct `values` (null counted as one value) within any class."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    codes, uniques = factorize(values, use_na_sentinel=False)
     card = max(len(uniques), 1)
     pairs = pd.unique(ids * card + codes)  # ids < len(df), card <= len(df): no overflow
     return int(np.bincount(pairs // card, minlength=n_classes).min())

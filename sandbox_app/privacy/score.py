@@ -16,6 +16,7 @@ from sandbox_app.scenario.model import Exercise, Scenario
 from sandbox_app.sharing.apply import Extract, apply_share
 from sandbox_app.sharing.database import CityDatabase
 from sandbox_app.sharing.document import ShareDocument
+from sandbox_app.sharing.shared_codes import shared_codes
 from synthetic.progress import Steps, TaskState
 
 REPORT_FORMAT = "city-sandbox/report@1"
@@ -73,7 +74,12 @@ def score_share(db: CityDatabase, scenario: Scenario, exercise: Exercise | str, 
     A cancel raises `synthetic.progress.Cancelled`, never a partial report. `on_stage(name, value)` is called
     as each stage finishes: ("extract", Extract), ("metrics", Metrics), ("findings", ScoreReport).
     """
-    steps = Steps(state, len(STAGES))
+    with shared_codes():
+        return _score(db, scenario, exercise, share, file, Steps(state, len(STAGES)), on_stage)
+
+
+def _score(db: CityDatabase, scenario: Scenario, exercise: Exercise | str, share: ShareDocument, file: str,
+           steps: Steps, on_stage) -> ScoreReport:
     exercise = _exercise(scenario, exercise, share, file)
     steps.advance(0, "applying the share")
     extract = apply_share(db, share, holding_department=exercise.holding_department, file=file)

@@ -11,10 +11,15 @@ from sandbox_app.privacy.context import ShareContext, identifies
 WHO_SEMANTICS = ("birth_date",)
 
 
-def selected_residents(ctx: ShareContext, part) -> int:
-    """How many distinct residents a table's row filter selects (cached per filter: the live meter re-asks)."""
+def selected_residents(ctx: ShareContext, part, enough: int) -> int:
+    """How many distinct residents a table's row filter selects, exactly when fewer than `enough`, else some
+    number >= `enough` (the first few thousand rows usually settle it: the live meter asks on every edit)."""
+    truth = part.truth[part.truth >= 0]
+    head = int(len(pd.unique(truth[:4096])))
+    if head >= enough or len(truth) <= 4096:
+        return head
     key = (part.table, "selected-residents", part.filter.params.get("expr") if part.filter else None)
-    return ctx.db.memo(key, lambda: int(len(pd.unique(part.truth[part.truth >= 0]))))
+    return ctx.db.memo(key, lambda: int(len(pd.unique(truth))))
 
 
 def check_targeted_filter(ctx: ShareContext) -> list[Finding]:
@@ -26,7 +31,7 @@ def check_targeted_filter(ctx: ShareContext) -> list[Finding]:
         row_filter = part.filter
         if row_filter is None or not len(part.frame):
             continue
-        selected = selected_residents(ctx, part)
+        selected = selected_residents(ctx, part, k)
         if selected >= k:
             continue
         by_who = row_filter.has_category("direct_identifier") or row_filter.reads(*WHO_SEMANTICS)

@@ -180,6 +180,11 @@ def parse_scenario_text(text: str, file: str = "<scenario>", *, deep: bool = Fal
     except YAMLError as err:
         raise ScenarioError([Problem(file, None, "", f"YAML syntax: {err}")]) from None
     except ValueError as err:  # a value YAML recognises but cannot build, e.g. the date 2026-13-45
+        if "integer string conversion" in str(err):  # thousands of digits: Python will not even read it
+            line = next((n for n, text_line in enumerate(text.splitlines(), start=1)
+                         if re.search(r"\d{4000,}", text_line)), None)
+            raise ScenarioError([Problem(file, line, "", "a number of thousands of digits",
+                                         "numbers in a scenario have at most 19 digits")]) from None
         raise ScenarioError([Problem(file, _bad_date_line(text), "", f"a value cannot be read: {err}",
                                      "dates are written YYYY-MM-DD")]) from None
     if not isinstance(raw, CommentedMap):

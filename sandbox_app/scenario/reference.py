@@ -56,6 +56,26 @@ def _section(name: str, schema: dict) -> list[str]:
     return [*lines, ""]
 
 
+def _limits_section() -> list[str]:
+    from synthetic import check, spec
+
+    rows = [("neighbourhoods", spec.MAX_NEIGHBOURHOODS), ("resident attributes", spec.MAX_ATTRIBUTES),
+            ("departments", spec.MAX_DEPARTMENTS), ("tables, across all departments", spec.MAX_TABLES),
+            ("fields per table", spec.MAX_FIELDS), ("fields, across all tables", spec.MAX_TOTAL_FIELDS),
+            ("values of one choice or weight list", spec.MAX_CHOICES), ("`when` branches", spec.MAX_BRANCHES),
+            ("templates of one text field", spec.MAX_TEMPLATES),
+            ("number parameters (absolute value)", f"{spec.MAX_MAGNITUDE:.0e}"),
+            ("relative dates (days either side of the reference date)", spec.MAX_DAYS),
+            ("values one generation writes (estimated: residents x coverage x records x fields)",
+             check.MAX_VALUES)]
+    lines = ["## Limits", "", "`validate` refuses a scenario beyond these, naming the limit, before any work "
+             "(together they bound the time and memory of one generation). Reference dates "
+             f"run from {spec.EARLIEST_REFERENCE} to {spec.LATEST_REFERENCE}; a Poisson mean from 0 to "
+             "1,000,000; a lognormal sigma up to 5; a rounding step from 0.000001.", "",
+             "| what | at most |", "|---|---|"]
+    return lines + [f"| {what} | {limit if isinstance(limit, str) else f'{limit:,}'} |" for what, limit in rows]
+
+
 def scenario_format_markdown() -> str:
     schema = scenario_json_schema()
     out = ["# Scenario file format (`city-sandbox/scenario@1`)", "",
@@ -63,7 +83,13 @@ def scenario_format_markdown() -> str:
            "`scenarios/winter-storm.yaml` is a complete example. Expressions (`if`, `expr`, `rows`) use the "
            "safe expression language described in [share-format.md](share-format.md#expressions); they may "
            "use the resident columns `age, sex, neighbourhood, zip, household_size, lat, lon`, every "
-           "neighbourhood tag, and every attribute defined *above* them.", ""]
+           "neighbourhood tag, and every attribute defined *above* them.", "",
+           "Free-text templates (`text`) take placeholders that are names in braces only — `{first_name}`, "
+           "`{age}`, a field above the text field, a builtin generator or a resident attribute — and `{{` / `}}` "
+           "for literal braces; `validate` reports any other brace, and any name nothing fills, with its line. "
+           "Weights (`choice`, `sex`, `household_sizes`, `name_origins`, age `bands`) are relative: they are "
+           "normalised to add up to 1. Neighbourhood `share`s must add up to 1. ZIP codes are text: quote them.",
+           "", *_limits_section(), ""]
     out += _section("Scenario", schema)
     for name, sub in sorted(schema.get("$defs", {}).items()):
         out += _section(name, sub)

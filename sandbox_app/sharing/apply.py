@@ -32,6 +32,7 @@ from sandbox_app.sharing.extract import (
     most_sensitive,
 )
 from sandbox_app.sharing.limits import work_problems
+from sandbox_app.sharing.shared_codes import offer
 from synthetic.check import did_you_mean
 from synthetic.expr import ExpressionError, parse
 
@@ -102,8 +103,14 @@ def check_share(db: CityDatabase, share: ShareDocument, *, holding_department: s
                 file: str = "<share>") -> list[Problem]:
     """Every problem that stops `share` from being applied to `db`, each located by its path in the share."""
     problems: list[Problem] = []
+    first: dict[str, int] = {}
     for i, share_table in enumerate(share.tables):
         problems += _check_table(db, share_table, f"tables[{i}]", holding_department, file)
+        if share_table.table in first:  # risk, linkage and findings are per table: one entry per table
+            problems.append(Problem(file, None, f"tables[{i}].table", f"'{share_table.table[:100]}' is already "
+                                    f"shared as tables[{first[share_table.table]}]",
+                                    "list each table once, with all its fields and one filter"))
+        first.setdefault(share_table.table, i)
     agg = share.aggregate
     if agg is not None:
         if len(share.tables) != 1:
@@ -167,6 +174,7 @@ class _DistinctResults:
         self.done = np.zeros(len(uniques), dtype=bool)
         self.array = pd.array(self.results, dtype="str")
         self.lock = threading.Lock()
+        self._factorized: tuple[object, np.ndarray, object] | None = None  # (array, codes, uniques)
 
     def take(self, codes: np.ndarray, op: Callable[[pd.Series], pd.Series]) -> pd.Series:
         with self.lock:
@@ -178,7 +186,19 @@ class _DistinctResults:
                 self.done[missing] = True
                 self.array = pd.array(self.results, dtype="str")
             array = self.array
-        return pd.Series(array.take(codes, allow_fill=True))
+        column = pd.Series(array.take(codes, allow_fill=True))
+        offer(column, lambda: self._row_codes(array, codes))
+        return column
+
+    def _row_codes(self, array, codes: np.ndarray) -> tuple[np.ndarray, object]:
+        """Factorised rows of a column taken from `array`: the distinct results are factorised once per
+        version of the array (not per score), then each row's code is one lookup."""
+        with self.lock:
+            if self._factorized is None or self._factorized[0] is not array:
+                distinct, uniques = pd.factorize(array, use_na_sentinel=True)
+                self._factorized = (array, distinct, uniques)
+            _, distinct, uniques = self._factorized
+        return np.where(codes >= 0, distinct[np.maximum(codes, 0)], -1), uniques
 
 
 def _codes(db: CityDatabase, frame: pd.DataFrame, table: str, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -216,6 +236,10 @@ def _field_values(db: CityDatabase, frame: pd.DataFrame, table: str, name: str, 
         cache = db.memo(key, lambda: _DistinctResults(uniques))
         return cache.take(codes if positions is None else codes[positions], per_value)
     values = _pick(frame[name], positions)
+    if op.op == "keep":
+        codes, uniques = _codes(db, frame, table, name)  # the table's codes, factorised once per database
+        offer(values, lambda: (codes if positions is None else codes[positions], uniques))
+        return values
     if op.op == "top_code":
         return tf.top_code(values, op.max)
     if op.op == "bottom_code":
@@ -305,13 +329,14 @@ def _apply_table(db: CityDatabase, share_table: TableShare, at: str, department:
             info = _column_info(db, table, name)
             outputs.append(OutputColumn(name, table, op.op, op.params(), [name], str(info.get("category") or ""),
                                         str(info.get("semantic") or ""), tf.grain(op.op, op.params())))
-        data[name] = values.rename(name)
+        values.name = name  # (not rename: the column keeps its array, so shared factorisations find it)
+        data[name] = values
     row_ids = frame[ROW_ID].to_numpy()
     truth = db.memo((table, "truth_by_position"), lambda: _truth_by_position(db, table, row_ids))
     if positions is not None:
         row_ids, truth = row_ids[positions], truth[positions]
     count = len(row_ids)
-    out = pd.DataFrame(data) if data else pd.DataFrame(index=pd.RangeIndex(count))
+    out = pd.DataFrame(data, copy=False) if data else pd.DataFrame(index=pd.RangeIndex(count))
     return TablePart(table, out, truth, row_ids, outputs, len(frame), row_filter)
 
 
@@ -345,7 +370,7 @@ def apply_share(db: CityDatabase, share: ShareDocument, *, holding_department: s
     problems = check_share(db, share, holding_department=holding_department, file=file)
     if problems:
         raise ShareError(problems)
-    problems = work_problems([(f"tables[{i}]", len(db.read_table(t.table)),
+    problems = work_problems([(f"tables[{i}]", len(db.read_table(t.table, [])),
                                sum(op.op == "derive" for op in t.fields.values())) for i, t in enumerate(share.tables)],
                              file)
     if problems:

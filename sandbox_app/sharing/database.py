@@ -80,7 +80,9 @@ class CityDatabase:
     # ---------------------------------------------------------------------------------- plumbing
 
     def _fail(self, message: str, hint: str | None = None) -> None:
-        raise DatabaseError([Problem(str(self.path), None, "", message, hint)])
+        from sandbox_app.files import shown
+
+        raise DatabaseError([Problem(shown(self.path), None, "", message, hint)])
 
     def _sqlite_problem(self, err: sqlite3.Error) -> None:
         text = str(err)

@@ -363,8 +363,10 @@ def parse_share_data(data: Any, file: str = "<share>") -> ShareDocument:
 
 def load_share(path: str | Path) -> ShareDocument:
     """Read and validate a share file; every file problem (missing, too big, not UTF-8) is a ShareError."""
+    from sandbox_app.files import shown
+
     path = Path(path)
-    file = str(path)
+    file = shown(path)  # a megabyte-long name is cut in messages
     try:
         if path.is_dir():
             raise ShareError([Problem(file, None, "", "is a folder, not a share file")])

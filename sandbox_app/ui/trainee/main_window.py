@@ -17,6 +17,8 @@ from sandbox_app.ui.trainee.start_page import StartPage
 
 log = logging.getLogger("city_sandbox.ui")
 OPENABLE = (".yaml", ".yml", ".citypack")
+DEFAULT_SIZE = (1366, 768)
+MIN_SIZE = (900, 600)  # a saved geometry smaller than this (a window shrunk by accident) is not restored
 
 
 def _load_builtins(state) -> list:
@@ -61,12 +63,10 @@ class MainWindow(QMainWindow):
         self.lister.finished.connect(self._listed)
         self._build_menus()
         self.statusBar().showMessage("Pick a scenario to begin.")
-        settings = QSettings()
-        geometry = settings.value("window/geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1366, 768)
+        geometry = QSettings().value("window/geometry")
+        if not isinstance(geometry, QByteArray) or not self.restoreGeometry(geometry) \
+                or self.width() < MIN_SIZE[0] or self.height() < MIN_SIZE[1]:
+            self._default_size()
         self.start.show_names(list(builtin_scenarios()))
         if workspace_problem:
             self.start.show_problem(workspace_problem)
@@ -121,6 +121,13 @@ class MainWindow(QMainWindow):
             QUrl.fromLocalFile(str(data_dir()))))
         self._action(help_menu, "&About", self._about)
         self._update_actions()
+
+    def _default_size(self) -> None:
+        """1366×768, or the screen's free area if that is smaller (a laptop with a taskbar)."""
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        width = min(DEFAULT_SIZE[0], screen.width()) if screen is not None else DEFAULT_SIZE[0]
+        height = min(DEFAULT_SIZE[1], screen.height()) if screen is not None else DEFAULT_SIZE[1]
+        self.resize(width, height)
 
     def _update_actions(self) -> None:
         on_page = self.page is not None and self.stack.currentWidget() is self.page

@@ -76,6 +76,8 @@ class StartPage(QWidget):
         self.list = QListWidget()
         self.list.setAccessibleName("scenarios")
         self.list.setAlternatingRowColors(True)
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setSpacing(2)
         self.list.itemActivated.connect(self._activated)
         self.list.currentItemChanged.connect(lambda *_: self._update_buttons())
@@ -117,7 +119,7 @@ class StartPage(QWidget):
 
     # --------------------------------------------------------------------------------- content
 
-    def show_names(self, names: list[str]) -> None:
+    def show_names(self, names: list[str], preferred: str = "winter-storm") -> None:
         self.list.clear()
         self._items = {}
         for name in names:
@@ -127,7 +129,7 @@ class StartPage(QWidget):
             self.list.addItem(item)
             self._items[name] = item
         if names:
-            self.list.setCurrentRow(0)
+            self.list.setCurrentRow(names.index(preferred) if preferred in names else 0)
         self._update_buttons()
 
     def show_scenario(self, name: str, scenario, submitted: int) -> None:
@@ -138,6 +140,10 @@ class StartPage(QWidget):
 
     def show_recent(self, items: list) -> None:
         self.recent.clear()
+        if not items:
+            empty = QListWidgetItem("Nothing yet: the scenarios and packs you open will be listed here.")
+            empty.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.recent.addItem(empty)
         for entry in items:
             item = QListWidgetItem(f"{entry.title}  —  {entry.location}")
             item.setData(ROLE_LOCATION, entry.location)
@@ -169,7 +175,7 @@ class StartPage(QWidget):
         self._update_buttons()
 
     def _activated(self, item: QListWidgetItem) -> None:
-        if not self.progress_box.isVisible():
+        if item.data(ROLE_LOCATION) and not self.progress_box.isVisible():
             self.open_requested.emit(item.data(ROLE_LOCATION))
 
     def _open_selected(self) -> None:
