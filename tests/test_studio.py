@@ -139,8 +139,8 @@ def test_check_shows_every_answer_with_ok_and_the_word_miss(studio, qtbot, qtmod
         studio.check()
     rows = _cells(studio.check_model)
     assert [(r[0], r[1], r[2], r[3], r[6]) for r in rows] == [
-        ("checks", "checks.model.json", "approve", "approve", "ok"),
-        ("checks", "checks.everyone.json", "revise", "revise", "ok")]
+        ("checks", "model.json", "approve", "approve", "ok"),
+        ("checks", "everyone.json", "revise", "revise", "ok")]
     assert "All 2 answers" in studio.check_summary.text()
     qtmodeltester.check(studio.check_model)
     with qtbot.waitSignal(studio.editor.problems_changed, timeout=10_000):      # now expect the wrong verdict

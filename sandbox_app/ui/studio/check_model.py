@@ -14,6 +14,11 @@ MISS_BACKGROUND = QColor("#ffebee")
 MISS_FOREGROUND = QColor("#b71c1c")
 
 
+def short_answer(exercise: str, answer: str) -> str:
+    """'welfare-checks.model.json' under exercise welfare-checks reads 'model.json' (the row names the exercise)."""
+    return answer.removeprefix(f"{exercise}.") if answer != f"{exercise}." else answer
+
+
 class RowsModel(QAbstractTableModel):
     """A read-only table of plain rows (tuples) under fixed headers; numbers align right."""
 
@@ -69,7 +74,7 @@ class CheckModel(RowsModel):
 
     def set_checks(self, checks: list) -> None:
         self.checks = list(checks)
-        self.set_rows([(c.exercise, c.answer, c.expected, c.verdict, c.privacy, c.usefulness,
+        self.set_rows([(c.exercise, short_answer(c.exercise, c.answer), c.expected, c.verdict, c.privacy, c.usefulness,
                         "ok" if c.ok else "✗ miss", c.note) for c in self.checks])
 
     @property

@@ -76,6 +76,7 @@ class StudioWindow(QMainWindow):
         self.library = QListWidget(self)
         self.library.setObjectName("library")
         self.library.setAccessibleName("Scenario library")
+        self.library.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.library.currentItemChanged.connect(self._on_library_pick)
 
         self.check_model = CheckModel(self)
@@ -120,7 +121,8 @@ class StudioWindow(QMainWindow):
         split.addWidget(right)
         split.setStretchFactor(1, 3)
         split.setStretchFactor(2, 2)
-        split.setSizes([210, 640, 500])
+        split.setSizes([190, 620, 556])
+        self.splitter = split
         self.setCentralWidget(split)
 
         self.new_action = self._action("New from built-in…", self.ask_new, QKeySequence.StandardKey.New)
@@ -165,6 +167,7 @@ class StudioWindow(QMainWindow):
         view.setAlternatingRowColors(True)
         view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         view.verticalHeader().hide()
+        view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
         header = view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
@@ -187,7 +190,7 @@ class StudioWindow(QMainWindow):
         self._heading("Built-in (read-only)")
         for name, path in builtin_scenarios().items():
             self._entry(name, path, builtin=True)
-        self._heading(f"My scenarios — {self.folder}")
+        self._heading("My scenarios", tooltip=str(self.folder))
         mine = sorted(self.folder.glob("*.yaml"))
         for path in mine:
             self._entry(path.stem, path, builtin=False)
@@ -197,9 +200,10 @@ class StudioWindow(QMainWindow):
         if select is not None:
             self.select(select)
 
-    def _heading(self, text: str) -> None:
+    def _heading(self, text: str, tooltip: str = "") -> None:
         item = QListWidgetItem(text)
-        item.setFlags(Qt.ItemFlag.NoItemFlags)
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled)  # not selectable, not greyed out
+        item.setToolTip(tooltip)
         font = item.font()
         font.setBold(True)
         item.setFont(font)
