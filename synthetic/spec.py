@@ -11,7 +11,7 @@ import datetime as dt
 import difflib
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from synthetic.categories import CATEGORIES
 
@@ -57,6 +57,25 @@ def _check_weights(value: dict[Any, float]) -> dict[Any, float]:
         raise ValueError("weights must be zero or more")
     if sum(value.values()) <= 0:
         raise ValueError("weights must not all be zero")
+    return value
+
+
+def _suggest(value: str, choices) -> str:
+    match = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def _check_category(value: str | None, info: ValidationInfo) -> str | None:
+    """Built-in or the scenario's own categories, when the loader passes the custom names as context (other
+    constructions are checked by `synthetic.check.category_issues`)."""
+    custom = (info.context or {}).get("custom_categories")
+    if value is None or custom is None:
+        return value
+    known = [*CATEGORIES, *(str(c) for c in custom)]
+    if value not in known:
+        guess = _suggest(value, known).strip().removeprefix("(").removesuffix(")")
+        raise ValueError(f"unknown category '{str(value)[:60]}' ({guess + ' ' if guess else ''}valid categories: "
+                         f"{', '.join(known)})")
     return value
 
 
@@ -203,6 +222,8 @@ class Attribute(Strict):
         default="person", description="household: every member of a household shares the value",
     )
 
+    _category = field_validator("category")(_check_category)
+
     _weights = field_validator("choice")(lambda v: v if v is None else _check_weights(v))
 
     @model_validator(mode="after")
@@ -220,11 +241,6 @@ class Attribute(Strict):
     @property
     def kind(self) -> str:
         return next(k for k in ("choice", "flag", "number") if getattr(self, k) is not None)
-
-
-def _suggest(value: str, choices) -> str:
-    match = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{match[0]}'?)" if match else ""
 
 
 class Population(Strict):
@@ -361,6 +377,7 @@ class TableField(Strict):
     missing: float | None = Field(default=None, ge=0.0, le=1.0, description="Override the department's missing rate")
 
     _weights = field_validator("choice")(lambda v: v if v is None else _check_weights(v))
+    _category = field_validator("category")(_check_category)
 
     @field_validator("gen")
     @classmethod

@@ -165,7 +165,7 @@ def test_wrong_top_level_types():
 def test_missing_parameter_names_the_choices():
     problem = only_problem(share_text({"birth_date": {"op": "generalize"}}))
     assert problem.path == "tables[0].fields.birth_date.to"
-    assert problem.message == "generalize needs `to` (year, quarter, month, band, zip3, neighbourhood, grid)"
+    assert problem.message == "generalize needs `to` (year, quarter, month, week, band, zip3, neighbourhood, grid)"
 
 
 @pytest.mark.parametrize(("op", "path", "needle"), [

@@ -57,12 +57,3 @@ def test_derived_work_over_many_rows_is_refused_when_applied(tmp_path_factory, m
     (problem,) = info.value.problems
     assert problem.path == "tables[0]" and f"would compute {3 * rows:,} values; the limit is" in problem.message
 
-
-def test_the_same_table_twice_is_refused_where_it_repeats(tmp_path_factory):
-    """Found by the share fuzzer: risk metrics are per table, so a repeated table ended in a KeyError."""
-    document = parse_share_text(share([{"table": TABLE, "fields": {"zip": {"op": "keep"}}},
-                                       {"table": TABLE, "fields": {"sex": {"op": "keep"}}}]), "twice.json")
-    with CityDatabase(small_city(tmp_path_factory)) as db, pytest.raises(ShareError) as info:
-        apply_share(db, document, file="twice.json")
-    (problem,) = info.value.problems
-    assert problem.path == "tables[1].table" and "already shared as tables[0]" in problem.message

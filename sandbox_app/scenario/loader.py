@@ -24,7 +24,7 @@ from sandbox_app.scenario.model import Scenario
 from synthetic.check import check_coverage, did_you_mean
 
 MAX_SCENARIO_BYTES = 5_000_000
-DID_YOU_MEAN = re.compile(r"^(.*) \((did you mean '.*'\?)\)$")
+DID_YOU_MEAN = re.compile(r"^(.*?) \((did you mean '.*'\?.*|valid categories: .*)\)$")
 
 
 def resolve_scenario_path(name_or_path: str | Path) -> Path:
@@ -148,6 +148,12 @@ def _problem_from_pydantic(err: dict, file: str, located: _Located) -> Problem:
     return Problem(file, located.line_of(loc), format_loc(loc), message, hint)
 
 
+def _custom_category_names(data: dict) -> list[str]:
+    """The names a scenario declares under custom_categories (for validating categories with the schema)."""
+    items = data.get("custom_categories")
+    return [str(c["name"]) for c in items if isinstance(c, dict) and "name" in c] if isinstance(items, list) else []
+
+
 def _bad_date_line(text: str) -> int | None:
     """The line of the first date-looking value that is not a real date (YAML reports no position)."""
     for number, line in enumerate(text.splitlines(), start=1):
@@ -198,7 +204,7 @@ def parse_scenario_text(text: str, file: str = "<scenario>", *, deep: bool = Fal
                                      "(through YAML aliases or deep nesting)",
                                      "write the values out; scenario files need no aliases")]) from None
     try:
-        scenario = Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data, context={"custom_categories": _custom_category_names(data)})
     except ValidationError as err:
         problems = [_problem_from_pydantic(e, file, located) for e in err.errors()]
         problems += [Problem(file, located.line_of(i.loc), format_loc(i.loc), i.message, i.hint)

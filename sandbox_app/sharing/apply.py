@@ -103,14 +103,8 @@ def check_share(db: CityDatabase, share: ShareDocument, *, holding_department: s
                 file: str = "<share>") -> list[Problem]:
     """Every problem that stops `share` from being applied to `db`, each located by its path in the share."""
     problems: list[Problem] = []
-    first: dict[str, int] = {}
     for i, share_table in enumerate(share.tables):
         problems += _check_table(db, share_table, f"tables[{i}]", holding_department, file)
-        if share_table.table in first:  # risk, linkage and findings are per table: one entry per table
-            problems.append(Problem(file, None, f"tables[{i}].table", f"'{share_table.table[:100]}' is already "
-                                    f"shared as tables[{first[share_table.table]}]",
-                                    "list each table once, with all its fields and one filter"))
-        first.setdefault(share_table.table, i)
     agg = share.aggregate
     if agg is not None:
         if len(share.tables) != 1:
