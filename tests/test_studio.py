@@ -195,3 +195,11 @@ def test_city_sandbox_studio_opens_a_scenario_and_refuses_a_missing_file(tmp_pat
     assert f"studio open on {DATA / 'answers-city.yaml'}: 0 problems" in done.stdout
     assert main(["studio", str(tmp_path / "missing.yaml")]) == 1
     assert "missing.yaml: no such file" in capsys.readouterr().err
+
+
+def test_a_file_that_is_not_text_is_refused_in_one_sentence(studio, tmp_path):
+    bad = tmp_path / "binary.yaml"
+    bad.write_bytes(b"\xff\xfe\x00name")
+    studio.open_scenario(bad)
+    assert studio.statusBar().currentMessage() == f"Cannot open {bad}: it is not UTF-8 text."
+    assert studio.editor.path.name == "answers-city.yaml"       # the open scenario stays

@@ -10,8 +10,6 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from sandbox_app.errors import ScenarioError
-
 
 @dataclass
 class TableCount:
@@ -80,5 +78,5 @@ def facilitator_folder() -> Path:
     return folder
 
 
-__all__ = ["ScenarioError", "TableCount", "check_answers", "copy_builtin", "facilitator_folder",
+__all__ = ["TableCount", "check_answers", "copy_builtin", "facilitator_folder",
            "generate_counts", "scenario_from_text"]

@@ -250,7 +250,12 @@ class StudioWindow(QMainWindow):
         self._open(Path(data[0]), builtin=data[1])
 
     def _open(self, path: Path, builtin: bool) -> None:
-        self.editor.open_file(path, read_only=builtin)
+        try:
+            self.editor.open_file(path, read_only=builtin)
+        except (OSError, UnicodeDecodeError) as err:
+            reason = "it is not UTF-8 text" if isinstance(err, UnicodeDecodeError) else (err.strerror or str(err))
+            self.statusBar().showMessage(f"Cannot open {path}: {reason}.", 15000)
+            return
         self.file_label.setText(f"{path}" + ("  (built-in, read-only: New from built-in… to edit a copy)"
                                              if builtin else ""))
         self.check_model.set_checks([])
