@@ -222,12 +222,60 @@ def debrief_shots(app, out: Path, suffix: str, size: tuple[int, int], private: P
     return [path]
 
 
+def studio_shots(app, out: Path, suffix: str, size: tuple[int, int]) -> list[Path]:
+    """The facilitator studio on a copy of winter-storm: the editor with a typo found as you type (listed,
+    underlined), then Check with one known-bad answer whose expected verdict is wrong (a miss)."""
+    from sandbox_app.ui.studio.studio_window import StudioWindow
+
+    window = StudioWindow()
+    window.resize(*size)
+    window.show()
+    done: list[str] = []
+    window.work_done.connect(done.append)
+    window.new_from_builtin("winter-storm", "storm-workshop")
+    _wait(app, lambda: done and not window.editor.checking)
+    editor = window.editor
+    text = editor.text()
+    typo = text.replace("holding_department: dss", "holding_department: dds", 1)
+    cursor = editor.editor.textCursor()
+    cursor.select(cursor.SelectionType.Document)
+    cursor.insertText(typo)
+    _wait(app, lambda: editor.problems and not editor.checking)
+    editor.editor.go_to_line(editor.problems[0].line)
+    _settle(app)
+    shots = []
+
+    def shot(name: str) -> None:
+        path = out / f"{name}{suffix}.png"
+        window.grab().save(str(path))
+        shots.append(path)
+
+    shot("studio-editor")
+    editor.editor.undo()
+    fixed = editor.text().replace("expect: revise, teaches: \"Counts by", "expect: approve, teaches: \"Counts by", 1)
+    cursor = editor.editor.textCursor()
+    cursor.select(cursor.SelectionType.Document)
+    cursor.insertText(fixed)
+    _wait(app, lambda: not editor.checking and not editor.problems)
+    editor.save()
+    done.clear()
+    window.splitter.setSizes([170, 500, 696])  # room for every column of the Check table
+    window.check()
+    _wait(app, lambda: bool(done), 300)
+    editor.editor.go_to_line(editor.text()[:editor.text().index("expect: approve")].count("\n") + 1)
+    _settle(app)
+    shot("studio-check")
+    window.close()
+    return shots
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "img"), help="folder for the PNG files")
     parser.add_argument("--theme", choices=["light", "dark"], default="light")
     parser.add_argument("--size", default="1366x768", help="window size, e.g. 1366x768")
-    parser.add_argument("--only", choices=["trainee", "explorer", "debrief"], help="make only one window's pictures")
+    parser.add_argument("--only", choices=["trainee", "explorer", "debrief", "studio"],
+                        help="make only one window's pictures")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -247,6 +295,10 @@ def main(argv: list[str] | None = None) -> int:
         app.setPalette(dark_palette())
     suffix = "" if args.theme == "light" else "-dark"
     width, height = (int(v) for v in args.size.split("x"))
+    if args.only == "studio":
+        for path in studio_shots(app, out, suffix, (width, height)):
+            print(path)
+        return 0
     if args.only in ("explorer", "debrief"):
         for path in {"explorer": explorer_shots, "debrief": debrief_shots}[args.only](
                 app, out, suffix, (width, height), private):
@@ -303,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only != "trainee":
         shots += explorer_shots(app, out, suffix, (width, height), private)
         shots += debrief_shots(app, out, suffix, (width, height), private)
+        shots += studio_shots(app, out, suffix, (width, height))
     for path in shots:
         print(path)
     return 0
