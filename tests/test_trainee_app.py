@@ -232,3 +232,12 @@ def test_the_explorer_opens_on_the_scenarios_city_without_the_answer_key(qtbot, 
     assert explorer.isVisible() and not explorer.view.facilitator
     window.session = None  # the fixture closes the session
     explorer.close()
+
+
+def test_the_facilitator_menu_opens_the_debrief_and_the_studio(qtbot, window):
+    window.debrief_action.trigger()
+    qtbot.addWidget(window.debrief)
+    assert window.debrief.isVisible()
+    window.studio_action.trigger()
+    qtbot.addWidget(window.studio)
+    assert window.studio.isVisible()

@@ -116,6 +116,14 @@ class MainWindow(QMainWindow):
         self.explore_action = self._action(explore, "Explore this city's &data…", self.open_explorer, "Ctrl+D",
                                            "Open the datathon explorer on the city of this scenario: catalogue, "
                                            "tables, read-only SQL, charts (no answer key)")
+        facilitator = bar.addMenu("&Facilitator")
+        self.studio_action = self._action(facilitator, "Open the &studio (write and check scenarios)…",
+                                          self.open_studio, None,
+                                          "Edit scenario files with live validation, generate their cities, "
+                                          "check the answers")
+        self.debrief_action = self._action(facilitator, "Open a &debrief (a folder of result files)…",
+                                           self.open_debrief, None, "Grade the room's result files and show the "
+                                           "room view, distributions and rules broken")
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Open the &log folder", lambda: QDesktopServices.openUrl(
             QUrl.fromLocalFile(str(data_dir()))))
@@ -147,6 +155,20 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Could not open the explorer: {err}", 15_000)
             return
         self.explorer.show()
+
+    def open_studio(self) -> None:
+        """The facilitator studio, in its own window (a mode of the same app)."""
+        from sandbox_app.ui.studio.studio_window import StudioWindow
+
+        self.studio = StudioWindow()
+        self.studio.show()
+
+    def open_debrief(self) -> None:
+        """The debrief dashboard, in its own window; it asks for the folder of result files."""
+        from sandbox_app.ui.studio.debrief_window import DebriefWindow
+
+        self.debrief = DebriefWindow()
+        self.debrief.show()
 
     def _about(self) -> None:
         from sandbox_app import __version__
@@ -306,8 +328,9 @@ class MainWindow(QMainWindow):
         self.lister.shutdown()
         if self.page is not None:
             self.page.shutdown()
-        if getattr(self, "explorer", None) is not None:
-            self.explorer.close()
+        for other in ("explorer", "studio", "debrief"):
+            if getattr(self, other, None) is not None:
+                getattr(self, other).close()
         if self.session is not None:
             self.session.close()
         if self.workspace is not None:
