@@ -237,6 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sandbox_app.cli_studio import add_studio_command
 
     add_studio_command(sub)
+    from sandbox_app.cli_debrief import add_debrief_command
+
+    add_debrief_command(sub)
     return parser
 
 

@@ -199,12 +199,82 @@ def studio_shots(app, out: Path, suffix: str, size: tuple[int, int]) -> list[Pat
     return shots
 
 
+DEBRIEF_ROOM = (  # (trainee, fields added to the model answer, fields taken out, where) -- a made-up room
+    ("Amara Okafor", (), (), None), ("Ben Carter", (), (), None), ("Chen Wei", (), (), None),
+    ("Dana Ruiz", ("birth_date",), (), None), ("Eli Novak", ("birth_date", "sex"), (), None),
+    ("Farah Haddad", (), ("phone",), None), ("Gus Lindqvist", (), (), "equipment != 'none'"),
+    ("Hana Sato", ("mrn",), (), None), ("Ivo Petrov", ("nurse_notes", "primary_diagnosis"), (), None),
+    ("Jo Mensah", (), ("address", "phone"), None), ("Kai Moreno", ("zip",), (), None),
+    ("Lena Fischer", (), (), None), ("everything", (), (), None), ("counts-only", (), (), None),
+)
+
+
+def debrief_shots(app, out: Path, suffix: str, size: tuple[int, int], private: Path) -> list[Path]:
+    """The debrief dashboard on a made-up room of 14 trainees' signed results for winter-storm's welfare checks
+    (variations of the model answer, two known-bad answers; some trainees tried several times)."""
+    import json
+
+    from sandbox_app.cache import cached_database
+    from sandbox_app.privacy.answers import answer_path
+    from sandbox_app.privacy.score import score_share
+    from sandbox_app.scenario import load_scenario
+    from sandbox_app.sharing.database import CityDatabase
+    from sandbox_app.sharing.document import load_share, parse_share_text, share_to_json
+    from sandbox_app.ui.studio.debrief_window import DebriefWindow
+    from sandbox_app.workspace.results import build_result, result_key, sign_result, write_result
+
+    os.environ["CITY_SANDBOX_HOME"] = str(private / "cache")
+    scenario = load_scenario("winter-storm")
+    exercise = scenario.exercises[0]
+    db = CityDatabase(cached_database(scenario))
+    model = json.loads(share_to_json(load_share(answer_path(scenario, exercise.model_answer))))
+    bad = {Path(b.share).stem.split(".")[-1]: b.share for b in exercise.bad_answers}
+    folder = private / "results"
+    folder.mkdir()
+    names = ("Mia Toivonen", "Noor Ahmed", "Otto Berg")
+    for i, (trainee, more, less, where) in enumerate(DEBRIEF_ROOM):
+        if trainee in bad:
+            share = json.loads(share_to_json(load_share(answer_path(scenario, bad[trainee]))))
+            trainee = names[("everything", "counts-only").index(trainee)]
+        else:
+            share = json.loads(json.dumps(model))
+            table = share["tables"][0]
+            table["fields"].update({f: {"op": "keep"} for f in more})
+            for f in less:
+                table["fields"].pop(f)
+            if where:
+                table["where"] = where
+        tries = [share] if i % 3 else [json.loads(share_to_json(load_share(answer_path(
+            scenario, exercise.bad_answers[0].share)))), share]
+        attempts = []
+        for n, attempt in enumerate(tries, start=1):
+            text = json.dumps(attempt)
+            report = score_share(db, scenario, exercise.id, parse_share_text(text, "share"), file="share").to_dict()
+            attempts.append({"number": n, "report": report, "share_json": text})
+        data = build_result(trainee=trainee, scenario=scenario, exercise_id=exercise.id, share_json=text,
+                            report=report, attempts=attempts, pack_id=None)
+        write_result(folder / f"{trainee.split()[0].lower()}.json", sign_result(data, result_key(scenario, None)))
+    db.close()
+    window = DebriefWindow(folder)
+    window.resize(*size)
+    window.show()
+    view = window.view
+    _wait(app, lambda: view.debrief is not None)
+    point = next(p for p in view.current.points if p.over_shared and p.result.verdict == "revise")
+    view.select_point(point)
+    _settle(app, 800)
+    path = out / f"debrief-room{suffix}.png"
+    window.grab().save(str(path))
+    window.close()
+    return [path]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "img"), help="folder for the PNG files")
     parser.add_argument("--theme", choices=["light", "dark"], default="light")
     parser.add_argument("--size", default="1366x768", help="window size, e.g. 1366x768")
-    parser.add_argument("--only", choices=["trainee", "explorer", "studio"], help="make only one window's pictures")
+    parser.add_argument("--only", choices=["trainee", "explorer", "debrief", "studio"], help="make only one window's pictures")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -228,8 +298,9 @@ def main(argv: list[str] | None = None) -> int:
         for path in studio_shots(app, out, suffix, (width, height)):
             print(path)
         return 0
-    if args.only == "explorer":
-        for path in explorer_shots(app, out, suffix, (width, height), private):
+    if args.only in ("explorer", "debrief"):
+        for path in {"explorer": explorer_shots, "debrief": debrief_shots}[args.only](
+                app, out, suffix, (width, height), private):
             print(path)
         return 0
     workspace, problem = open_workspace()
@@ -282,6 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     window.close()
     if args.only != "trainee":
         shots += explorer_shots(app, out, suffix, (width, height), private)
+        shots += debrief_shots(app, out, suffix, (width, height), private)
+        shots += studio_shots(app, out, suffix, (width, height))
     for path in shots:
         print(path)
     return 0

@@ -1,0 +1,1 @@
+"""City-sandbox studio: the facilitator's windows (scenario editor, debrief dashboard)."""
