@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QThreadPool, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 from sandbox_app.ui.common.logs import install_excepthook, setup_logging
 
@@ -65,25 +66,41 @@ def no_display_message() -> str | None:
             "forwarding; the command-line tools (city-sandbox --help) work without one.")
 
 
-def run_gui(target: str | None = None, started: float | None = None) -> int:
-    """Open the main window (on `target`, a scenario name, file or pack, if given) and run until it closes."""
-    started = started if started is not None else time.perf_counter()
+def run_window(build: Callable[[], QMainWindow], after_show: Callable[[QMainWindow, QApplication], None] | None = None
+               ) -> int:
+    """Run one of the app's windows until it closes: the no-display check, the log file, the calm message for
+    unexpected errors, and waiting for background tasks on quit — the same for every mode."""
     problem = no_display_message()
     if problem:
         print(problem, file=sys.stderr)
         return 1
     app = make_app()
     setup_logging()
-    from sandbox_app.ui.trainee.main_window import MainWindow
-
-    workspace, problem = open_workspace()
-    window = MainWindow(workspace, problem)
+    window = build()
     install_excepthook(lambda text: window.statusBar().showMessage(text, 30_000))
-    if os.environ.get("CITY_SANDBOX_QUIT_AFTER_PAINT"):
-        window.start.installEventFilter(_FirstPaint(started, app))
     window.show()
-    if target and not os.environ.get("CITY_SANDBOX_QUIT_AFTER_PAINT"):
-        QTimer.singleShot(0, lambda: window.open_location(target))
+    if after_show is not None:
+        after_show(window, app)
     code = app.exec()
     QThreadPool.globalInstance().waitForDone(5_000)
     return code
+
+
+def run_gui(target: str | None = None, started: float | None = None) -> int:
+    """Open the main window (on `target`, a scenario name, file or pack, if given) and run until it closes."""
+    started = started if started is not None else time.perf_counter()
+
+    def build():
+        from sandbox_app.ui.trainee.main_window import MainWindow
+
+        workspace, problem = open_workspace()
+        window = MainWindow(workspace, problem)
+        if os.environ.get("CITY_SANDBOX_QUIT_AFTER_PAINT"):
+            window.start.installEventFilter(_FirstPaint(started, QApplication.instance()))
+        return window
+
+    def after_show(window, app) -> None:
+        if target and not os.environ.get("CITY_SANDBOX_QUIT_AFTER_PAINT"):
+            QTimer.singleShot(0, lambda: window.open_location(target))
+
+    return run_window(build, after_show)

@@ -29,9 +29,6 @@ class ExplorerWindow(QMainWindow):
 
 def run(db_path: str | Path, facilitator: bool = False) -> int:
     """Open the explorer window and run until it closes. DatabaseError before any window if the file is bad."""
-    from sandbox_app.ui.app import make_app
+    from sandbox_app.ui.app import run_window
 
-    app = make_app()
-    window = ExplorerWindow(db_path, facilitator)
-    window.show()
-    return app.exec()
+    return run_window(lambda: ExplorerWindow(db_path, facilitator))

@@ -39,9 +39,6 @@ class DebriefWindow(QMainWindow):
 
 def run(folder: str | Path | None = None, **sources) -> int:
     """Open the debrief window (on `folder` if given) and run until it closes."""
-    from sandbox_app.ui.app import make_app
+    from sandbox_app.ui.app import run_window
 
-    app = make_app()
-    window = DebriefWindow(folder, **sources)
-    window.show()
-    return app.exec()
+    return run_window(lambda: DebriefWindow(folder, **sources))
