@@ -17,6 +17,8 @@ Nothing here asserts a time; tests/test_benchmark_runs.py only checks that --qui
 from __future__ import annotations
 
 import argparse
+import functools
+import importlib.util
 import json
 import os
 import statistics
@@ -47,9 +49,18 @@ print(f"first paint after {time.perf_counter() - t0:.3f} s")
 """
 
 
+@functools.cache
+def _bench():
+    """benchmarks/bench.py as a module: its benchmark city, its share and its median/p95, so both scripts
+    measure the same way."""
+    spec = importlib.util.spec_from_file_location("bench", HERE / "bench.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
+
+
 def _median_p95(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return _bench()._median_p95(samples)
 
 
 def launch(runs: int, data: Path) -> dict:
@@ -108,16 +119,11 @@ class GapMeter:
         return self.longest
 
 
-def city(quick: bool, cache: Path) -> tuple[Path, object]:
-    import importlib.util
-
+def city(quick: bool, cache: Path) -> tuple[Path, object, dict]:
     from sandbox_app.scenario.loader import load_scenario
 
-    spec = importlib.util.spec_from_file_location("bench", HERE / "bench.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    residents = 20_000 if quick else None
-    return bench.bench_city_db(cache, residents), load_scenario(str(bench.BENCH_CITY)), bench.SHARE
+    bench = _bench()
+    return bench.bench_city_db(cache, 20_000 if quick else None), load_scenario(str(bench.BENCH_CITY)), bench.SHARE
 
 
 def edit_to_meter(quick: bool, cache: Path, data: Path) -> dict:
