@@ -12,7 +12,7 @@ The names below are imported on first use (PEP 562), so importing a light submod
 
 from __future__ import annotations
 
-import importlib
+from sandbox_app.lazy import lazy_exports
 
 _EXPORTS = {
     # (the function `aggregate` is not listed: its name is its submodule's; import it from .aggregate)
@@ -25,17 +25,4 @@ _EXPORTS = {
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
-__all__ = sorted(_MODULE_OF)
-
-
-def __getattr__(name: str):
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _MODULE_OF)
