@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from sandbox_app.ui.common.tasks import TaskRunner
 from sandbox_app.ui.studio import studio_tasks
 from sandbox_app.ui.studio.check_model import CheckModel, RowsModel
+from sandbox_app.ui.studio.exercises_view import ExercisesView
 from sandbox_app.ui.studio.scenario_editor import ScenarioEditor
 
 _ROLE = Qt.ItemDataRole.UserRole
@@ -87,7 +88,10 @@ class StudioWindow(QMainWindow):
         self.check_summary.setWordWrap(True)
         self.counts_summary = QLabel("Generate builds the scenario's city and counts each table's rows.")
         self.counts_summary.setWordWrap(True)
+        self.exercises = ExercisesView(self.editor, self)
+        self.exercises.message.connect(lambda text: self.statusBar().showMessage(text, 15000))
         self.results = QTabWidget(self)
+        self.results.addTab(self.exercises, "Exercises")
         self.results.addTab(self._page(self.check_summary, self.check_view), "Check")
         self.results.addTab(self._page(self.counts_summary, self.counts_view), "Generate")
 
@@ -260,6 +264,7 @@ class StudioWindow(QMainWindow):
                                              if builtin else ""))
         self.check_model.set_checks([])
         self.counts_model.set_rows([])
+        self.exercises.file_opened()
         self._update_actions()
 
     def _may_discard(self) -> bool:
@@ -289,7 +294,7 @@ class StudioWindow(QMainWindow):
             return
         text, path = self.editor.text(), self.editor.path
         self._begin("check", "Checking the answers…")
-        self.results.setCurrentIndex(0)
+        self.results.setCurrentIndex(1)
         self.runner.start(lambda state: studio_tasks.check_answers(text, path, state))
 
     def generate(self) -> None:
@@ -298,7 +303,7 @@ class StudioWindow(QMainWindow):
             return
         text, path = self.editor.text(), self.editor.path
         self._begin("generate", "Generating the city…")
-        self.results.setCurrentIndex(1)
+        self.results.setCurrentIndex(2)
         self.runner.start(lambda state: studio_tasks.generate_counts(text, path, state))
 
     def cancel(self) -> None:
@@ -373,5 +378,6 @@ class StudioWindow(QMainWindow):
             event.ignore()
             return
         self.runner.shutdown()
+        self.exercises.shutdown()
         self.editor.shutdown()
         super().closeEvent(event)
