@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
-from ruamel.yaml.scalarstring import LiteralScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from sandbox_app.errors import Problem, ScenarioError
 
@@ -35,12 +35,16 @@ def _fail(message: str, line: int | None = None, hint: str | None = None, path: 
     raise ScenarioError([Problem("<editor>", line, path, message, hint)])
 
 
-def _yaml() -> YAML:
+def _yaml(indent: int = 2) -> YAML:
+    """Round-trip YAML laid out as the file is: list dashes `indent` columns in, keys two further."""
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096  # never fold a long line the author wrote on one
-    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.indent(mapping=2, sequence=indent + 2, offset=indent)
     return yaml
+
+
+_WRAP = "exercises:\n"  # an item is read and written inside its list's key, so every column stays as written
 
 
 @dataclass(frozen=True)
@@ -84,35 +88,22 @@ def exercise_count(text: str) -> int:
 
 def _parse_block(block: str, indent: int, first_line: int) -> CommentedMap:
     try:
-        data = _yaml().load(_shift(block, -indent))
+        data = _yaml(indent).load(_WRAP + block)
     except YAMLError as err:
         mark = getattr(err, "problem_mark", None)
-        line = first_line + mark.line if mark is not None else first_line
+        line = first_line + mark.line - 1 if mark is not None else first_line
         _fail(f"this exercise's YAML cannot be read ({getattr(err, 'problem', None) or 'syntax'})", line,
               "fix it in the editor first; the form follows the text")
-    if not isinstance(data, CommentedSeq) or len(data) != 1 or not isinstance(data[0], CommentedMap):
+    items = data.get("exercises") if isinstance(data, CommentedMap) else None
+    if not isinstance(items, CommentedSeq) or len(items) != 1 or not isinstance(items[0], CommentedMap):
         _fail("this exercise is not a mapping of keys to values", first_line, "start it with '- id: …'")
-    return data[0]
+    return items[0]
 
 
 def _dump_item(item: CommentedMap, indent: int) -> str:
-    seq = CommentedSeq([item])
     out = io.StringIO()
-    _yaml().dump(seq, out)
-    return _shift(out.getvalue(), indent - 2)  # the dumper writes the dash two columns in (offset=2)
-
-
-def _shift(text: str, columns: int) -> str:
-    if columns == 0:
-        return text
-    out = []
-    for line in text.splitlines(keepends=True):
-        if columns > 0:
-            out.append(" " * columns + line if line.strip() else line)
-        else:
-            cut = min(-columns, len(line) - len(line.lstrip(" ")))
-            out.append(line[cut:])
-    return "".join(out)
+    _yaml(indent).dump(CommentedMap([("exercises", CommentedSeq([item]))]), out)
+    return out.getvalue().removeprefix(_WRAP)
 
 
 def read_exercise(text: str, index: int) -> CommentedMap:
@@ -252,7 +243,8 @@ def add_bad_answer(text: str, index: int, share: str, expect: str, teaches: str 
         if not isinstance(answers, CommentedSeq):
             answers = CommentedSeq()
             put(item, "bad_answers", answers, EXERCISE_KEYS)
-        entry = flow_map([("share", share), ("expect", expect)] + ([("teaches", teaches)] if teaches else []))
+        entry = flow_map([("share", share), ("expect", expect)]
+                         + ([("teaches", DoubleQuotedScalarString(teaches))] if teaches else []))
         answers.append(entry)
     return edit_exercise(text, index, change)
 
@@ -268,6 +260,8 @@ def set_bad_answer(text: str, index: int, answer: int, **values) -> str:
         for key, value in values.items():
             if key not in ANSWER_KEYS:
                 raise ValueError(f"not an answer key: {key}")
+            if key == "teaches" and value:
+                value = DoubleQuotedScalarString(value)  # a lesson is a sentence: commas and colons stay text
             put(answers[answer], key, value, ANSWER_KEYS, drop=(None, "") if key == "teaches" else (None,))
     return edit_exercise(text, index, change)
 
