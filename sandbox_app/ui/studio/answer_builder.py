@@ -44,6 +44,7 @@ class AnswerBuilderWindow(QMainWindow):
         self.editor = None
         self.builder = None
         self.saved_json: str | None = None
+        self.problem: str | None = None  # why the builder could not open, in one sentence
         body = QWidget(self)
         layout = QVBoxLayout(body)
         head = QHBoxLayout()
@@ -91,6 +92,7 @@ class AnswerBuilderWindow(QMainWindow):
 
     # ------------------------------------------------------------------------------------ opening
     def _failed(self, message: str) -> None:
+        self.problem = message
         self.status.setText(f"The builder cannot open: {message}")
         self.status.setStyleSheet("color: #b71c1c;")
         self.failed.emit(message)

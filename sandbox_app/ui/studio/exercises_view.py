@@ -46,6 +46,7 @@ class ExercisesView(QWidget):
 
     outline_read = Signal()
     message = Signal(str)
+    windows_changed = Signal()  # an answer builder or a preview opened
 
     def __init__(self, editor, parent=None) -> None:
         super().__init__(parent)
@@ -341,6 +342,7 @@ class ExercisesView(QWidget):
         window.setWindowFlag(Qt.WindowType.Window, True)
         self.windows = [w for w in self.windows if w.isVisible()] + [window]
         window.show()
+        self.windows_changed.emit()
 
     def shutdown(self) -> None:
         self._delay.stop()
