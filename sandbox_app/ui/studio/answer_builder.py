@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTabWidget,
@@ -72,7 +73,7 @@ class AnswerBuilderWindow(QMainWindow):
         self.report = ScoreReportView(self)
         self.report.clear("Score it to see the verdict and every finding, as a trainee would.")
         self.split.addWidget(self.report)
-        self.split.setSizes([860, 440])
+        self.split.setSizes([780, 520])
         layout.addWidget(self.split, 1)
         self.setCentralWidget(body)
         self.undo_action = QAction("Undo", self)
@@ -101,6 +102,7 @@ class AnswerBuilderWindow(QMainWindow):
         from sandbox_app.scenario.answer_files import answer_file, read_answer
         from sandbox_app.sharing import ShareDocument
         from sandbox_app.ui.trainee.json_tab import ShareJsonTab
+        from sandbox_app.ui.trainee.report_view import finding_fix
         from sandbox_app.ui.trainee.share_builder import ShareBuilderView
         from sandbox_app.ui.trainee.share_editor import ShareEditor
 
@@ -124,6 +126,9 @@ class AnswerBuilderWindow(QMainWindow):
         self.builder = ShareBuilderView(self.editor, session.db, exercise,
                                         session.scenario.agreement(exercise.agreement), session.row_counts)
         self.builder.problem.connect(self.status.setText)
+        self.report.finding_selected.connect(lambda finding: self.builder.highlight_fields(finding.fields))
+        self.report.fix_requested.connect(lambda finding: self._edits(finding_fix(finding), f"fix {finding.rule}"))
+        self.report.plan_requested.connect(lambda edits: self._edits(edits, "apply all fixes"))
         self.tabs.addTab(self.builder, "Share builder")
         self.tabs.addTab(ShareJsonTab(self.editor), "JSON")
         self.undo_action.triggered.connect(self.editor.stack.undo)
@@ -133,6 +138,15 @@ class AnswerBuilderWindow(QMainWindow):
         self.save_button.setEnabled(True)
         self.status.setText("Build the answer as a trainee would, then Save." + note)
         self.ready.emit()
+
+    def _edits(self, edits: list[dict], text: str) -> None:
+        """A fix from the report, as one undoable step of the builder (as in the trainee window)."""
+        try:
+            self.editor.edits(edits, text)
+        except SandboxError as err:
+            self.status.setText(f"The fix could not be applied: {err}")
+            return
+        self.status.setText("Applied; undo with Ctrl+Z. Score it again to see the effect.")
 
     def _json(self) -> str:
         from sandbox_app.sharing import share_to_json
@@ -176,6 +190,14 @@ class AnswerBuilderWindow(QMainWindow):
         return self.editor is not None and self.saved_json != self._json()
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        if self.unsaved:
+            answer = QMessageBox.question(self, "Unsaved answer", f"Save {self.ref} before closing?",
+                                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                                          | QMessageBox.StandardButton.Cancel)
+            if answer == QMessageBox.StandardButton.Cancel or (answer == QMessageBox.StandardButton.Save
+                                                                and not self.save()):
+                event.ignore()
+                return
         self.runner.shutdown()
         self.scorer.shutdown()
         if self.session is not None:

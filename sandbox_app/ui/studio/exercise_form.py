@@ -45,6 +45,7 @@ def _set_text(widget, value: str) -> None:
             widget.setPlainText(value)
         else:
             widget.setText(value)
+            widget.setCursorPosition(0)  # a long value shows its start
         widget.blockSignals(False)
 
 

@@ -76,6 +76,7 @@ class ExercisesView(QWidget):
         self.hint = QLabel("")
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: #8a5300;")
+        self.hint.hide()
         layout.addWidget(self.hint)
         self.request = RequestForm()
         self.needs = NeedsForm()
@@ -130,6 +131,7 @@ class ExercisesView(QWidget):
         self.outline = None
         self.hint.setText("The form follows the YAML, which cannot be read just now: fix the problem listed "
                           "under the editor.")
+        self.hint.show()
         self._enable()
         self.outline_read.emit()
 
@@ -150,6 +152,7 @@ class ExercisesView(QWidget):
             self.answers.show_exercise(exercise)
         self.hint.setText(READ_ONLY_HINT if self.read_only else
                           "" if exercises else "No exercises yet: Add exercise writes a first one.")
+        self.hint.setVisible(bool(self.hint.text()))
         self._enable()
         self.outline_read.emit()
 
