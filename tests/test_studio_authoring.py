@@ -144,17 +144,19 @@ def test_a_bad_answer_added_with_expect_reject_round_trips_and_checks(studio, qt
     settle(qtbot, studio)
     bad = scenario_of(studio).exercises[0].bad_answers[-1]
     assert (bad.share, bad.expect) == (ref, "reject")
+    row = check(qtbot, view)[-1]                  # two fields too many: the engine says revise, not reject
+    assert (row.answer, row.expected, row.verdict, row.ok) == ("checks.everything.json", "reject", "revise", False)
+    assert "data_minimisation" in row.note and view.check.model.index(2, 6).data() == "✗ miss"
+    assert view.check.model.index(2, 0).data(Qt.ItemDataRole.BackgroundRole) is not None       # in red
+    assert any(c.finding.rule == "data_minimisation" for c in view.check.report.cards)        # and why
     combo = view.answers.table.cellWidget(1, 1)
     combo.setCurrentText("revise")
     combo.activated.emit(combo.currentIndex())
     settle(qtbot, studio)
     assert scenario_of(studio).exercises[0].bad_answers[-1].expect == "revise"
-    rows = check(qtbot, view)
-    row = rows[-1]
-    assert (row.answer, row.expected) == ("checks.everything.json", "revise")
-    assert row.ok == (row.verdict == "revise")
-    background = view.check.model.index(len(rows) - 1, 0).data(Qt.ItemDataRole.BackgroundRole)
-    assert (background is None) == row.ok                                     # a miss is red
+    row = check(qtbot, view)[-1]
+    assert (row.expected, row.verdict, row.ok) == ("revise", "revise", True)
+    assert view.check.model.index(2, 0).data(Qt.ItemDataRole.BackgroundRole) is None
     builder.close()
 
 

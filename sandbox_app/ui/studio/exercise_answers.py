@@ -115,6 +115,7 @@ class AnswersPanel(QWidget):
             teaches = QLineEdit(_text(answer.get("teaches")))
             teaches.setAccessibleName(f"lesson of answer {row + 1}")
             teaches.setToolTip(_text(answer.get("teaches")))
+            teaches.setCursorPosition(0)  # the lesson's start, not its end
             teaches.editingFinished.connect(lambda r=row, t=teaches: self._set(r, teaches=t.text().strip()))
             self.table.setCellWidget(row, COL_TEACHES, teaches)
             build = QPushButton("Build…")

@@ -107,10 +107,8 @@ class CheckPanel(QWidget):
             self.report.clear(f"Not scored: {self.model.checks[row].note}")
         else:
             self.report.show_report(report)
-            for button in [getattr(self.report, "plan_button", None)] + [getattr(c, "fix_button", None)
-                                                                         for c in self.report.cards]:
-                if button is not None:
-                    button.hide()  # fixes are made in the answer's builder, not in a check result
+            for button in self.report.widget().findChildren(QPushButton):
+                button.hide()  # "Apply fix": fixes are made in the answer's builder, not in a check result
 
     def clear(self) -> None:
         self.model.set_checks([])
