@@ -63,6 +63,11 @@ def read_outline(text: str, file: str = "<scenario>") -> Outline:
                                      "fix the problem listed under the editor")]) from None
     if not isinstance(data, dict):
         raise ScenarioError([Problem(file, 1, "", "a scenario file must be a mapping of keys to values")])
+    return outline_of(data)
+
+
+def outline_of(data: dict) -> Outline:
+    """The outline of a scenario's plain data (what the loader reads before validating it)."""
     departments = []
     for dept in _items(data.get("departments")):
         tables = {}
@@ -80,4 +85,4 @@ def read_outline(text: str, file: str = "<scenario>") -> Outline:
     return Outline(_text(data.get("name")), departments, agreements, _items(data.get("exercises")))
 
 
-__all__ = ["AgreementOutline", "DepartmentOutline", "Outline", "read_outline"]
+__all__ = ["AgreementOutline", "DepartmentOutline", "Outline", "outline_of", "read_outline"]

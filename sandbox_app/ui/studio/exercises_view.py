@@ -3,7 +3,8 @@ preview them as a trainee.
 
 The YAML in the editor stays the one source of truth: a form edit rewrites the editor's text (only the
 changed characters, as one undoable step, so live validation runs on it), and every change of the text
-(typed, undone, reloaded) is read back into the form on a worker after a short pause. Built-in scenarios
+(typed, undone, reloaded) comes back into the form from live validation's own parse (one parse per pause,
+off the GUI thread; the form is redrawn only when what it shows changed). Built-in scenarios
 are read-only here too (the form is disabled; Check and Preview still work).
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -26,12 +27,10 @@ from PySide6.QtWidgets import (
 
 from sandbox_app.errors import SandboxError
 from sandbox_app.scenario import authoring as au
-from sandbox_app.ui.common.tasks import TaskRunner
 from sandbox_app.ui.studio.exercise_answers import AnswersPanel
 from sandbox_app.ui.studio.exercise_check import CheckPanel
 from sandbox_app.ui.studio.exercise_form import NeedsForm, RequestForm
 
-READ_DELAY_MS = 250
 READ_ONLY_HINT = "Built-in, read-only: New from built-in… to edit a copy."
 
 
@@ -97,14 +96,8 @@ class ExercisesView(QWidget):
         self.answers.add_requested.connect(self.add_bad_answer)
         self.check.run_requested.connect(self.run_check)
         self.check.done.connect(self.message)
-        self.reader = TaskRunner(self, threads=1)
-        self.reader.finished.connect(self._read)
-        self.reader.failed.connect(self._unreadable)
-        self._delay = QTimer(self)
-        self._delay.setSingleShot(True)
-        self._delay.setInterval(READ_DELAY_MS)
-        self._delay.timeout.connect(self.reread)
-        editor.editor.textChanged.connect(lambda: editor.path is not None and self._delay.start())
+        self._shown = None  # what the forms show now: redrawn only when it changes
+        editor.outline_changed.connect(self._outline)
         self._enable()
 
     # ---------------------------------------------------------------------------------- reading the text
@@ -112,23 +105,26 @@ class ExercisesView(QWidget):
         """A new file is in the editor: start at its first exercise, with nothing checked yet."""
         self.index = 0
         self.check.clear()
-        self.reread()
+        self._shown = None  # the editor's validation of the new file brings its outline
 
     def reread(self) -> None:
-        self._delay.stop()
-        if self.editor.path is None:
-            return
-        from sandbox_app.scenario.outline import read_outline
-
-        text, file = self.editor.text(), str(self.editor.path)
-        self.reader.start(lambda _state: read_outline(text, file))
+        """Read the text into the form now (live validation does it after each pause in typing)."""
+        self.editor.validate_now()
 
     @property
     def reading(self) -> bool:
-        return self.reader.busy or self._delay.isActive()
+        """The text changed and the form has not caught up yet."""
+        return self.editor.checking
 
-    def _unreadable(self, message: str) -> None:
+    def _outline(self, outline) -> None:
+        if outline is None:
+            self._unreadable()
+        else:
+            self._read(outline)
+
+    def _unreadable(self) -> None:
         self.outline = None
+        self._shown = None
         self.hint.setText("The form follows the YAML, which cannot be read just now: fix the problem listed "
                           "under the editor.")
         self.hint.show()
@@ -145,11 +141,13 @@ class ExercisesView(QWidget):
             self.picker.addItem(f"{i + 1}. {exercise.get('title') or '(no title)'}  ({exercise.get('id')})")
         self.picker.setCurrentIndex(self.index if exercises else -1)
         self.picker.blockSignals(False)
-        if exercises:
+        shown = (self.index, exercises[self.index] if exercises else None, outline.departments, outline.agreements)
+        if exercises and shown != self._shown:
             exercise = exercises[self.index]
             self.request.show_exercise(outline, exercise)
             self.needs.show_exercise(outline, exercise)
             self.answers.show_exercise(exercise)
+        self._shown = shown
         self.hint.setText(READ_ONLY_HINT if self.read_only else
                           "" if exercises else "No exercises yet: Add exercise writes a first one.")
         self.hint.setVisible(bool(self.hint.text()))
@@ -348,8 +346,6 @@ class ExercisesView(QWidget):
         self.windows_changed.emit()
 
     def shutdown(self) -> None:
-        self._delay.stop()
-        self.reader.shutdown()
         self.check.shutdown()
         for window in self.windows:
             window.close()
