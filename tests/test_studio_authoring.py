@@ -72,9 +72,11 @@ def test_a_form_edit_rewrites_the_yaml_as_one_undo_step_and_the_yaml_refreshes_t
         view.request.holding.setCurrentIndex(view.request.holding.findData("oem"))
         view.request.holding.activated.emit(view.request.holding.currentIndex())
     assert any("clinic_patients" in p.message for p in blocker.args[0])     # validation ran on the new text
+    assert view.problems.isVisible() and "needs.tables[0]: unknown table" in view.problems.text()
     editor.editor.undo()
     settle(qtbot, studio)
     assert editor.problems == [] and "holding_department: health" in editor.text()
+    assert not view.problems.isVisible()
     editor.editor.undo()
     assert "title: Welfare checks\n" in editor.text()
     with qtbot.waitSignal(view.outline_read, timeout=WAIT):               # typed in the YAML: the form follows

@@ -77,6 +77,14 @@ class ExercisesView(QWidget):
         self.hint.setStyleSheet("color: #8a5300;")
         self.hint.hide()
         layout.addWidget(self.hint)
+        self.problems = QLabel("")
+        self.problems.setObjectName("exerciseProblems")
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #b71c1c;")
+        self.problems.setToolTip("Live validation's problems in this exercise (all of them are listed under the "
+                                 "editor; click one there to go to its line)")
+        self.problems.hide()
+        layout.addWidget(self.problems)
         self.request = RequestForm()
         self.needs = NeedsForm()
         self.answers = AnswersPanel()
@@ -98,6 +106,7 @@ class ExercisesView(QWidget):
         self.check.done.connect(self.message)
         self._shown = None  # what the forms show now: redrawn only when it changes
         editor.outline_changed.connect(self._outline)
+        editor.problems_changed.connect(lambda _problems: self._show_problems())
         self._enable()
 
     # ---------------------------------------------------------------------------------- reading the text
@@ -151,8 +160,23 @@ class ExercisesView(QWidget):
         self.hint.setText(READ_ONLY_HINT if self.read_only else
                           "" if exercises else "No exercises yet: Add exercise writes a first one.")
         self.hint.setVisible(bool(self.hint.text()))
+        self._show_problems()
         self._enable()
         self.outline_read.emit()
+
+    def _show_problems(self) -> None:
+        """This exercise's problems (from live validation), in words, above the form."""
+        from sandbox_app.ui.studio.scenario_editor import problem_text
+
+        prefix = f"exercises[{self.index}]"
+        mine = [p for p in self.editor.problems if p.path == prefix or p.path.startswith((f"{prefix}.",
+                                                                                           f"{prefix}["))]
+        shown = mine[:3]
+        text = "\n".join("✗ " + problem_text(p).replace(prefix + ".", "", 1) for p in shown)
+        if len(mine) > len(shown):
+            text += f"\n… and {len(mine) - len(shown)} more, listed under the editor."
+        self.problems.setText(text)
+        self.problems.setVisible(bool(mine))
 
     @property
     def read_only(self) -> bool:
