@@ -247,6 +247,9 @@ def table_defects(conn: sqlite3.Connection, table: TableInfo, join: str, asked, 
         _add(kinds, kind, row[2 + 2 * i], row[3 + 2 * i], asked_rate)
     if one_per_resident:
         _add(kinds, "duplicate", records - people, people, rate("duplicate"))
+    elif one_per_resident is False:
+        notes.append(f"{table.name} keeps several records per resident, so records entered twice are not "
+                     "counted there.")
     elif one_per_resident is None:
         note = ("Records entered twice are not counted: without the scenario file a second record cannot be "
                 "told from a resident's several records.")

@@ -1,0 +1,115 @@
+"""The studio's look at a generated city: row counts with each table's first rows, and four charts.
+
+Tabs: "Tables" (row counts; pick a table to page through its rows, read off the GUI thread by the shared
+paged model) and one tab per chart of city_charts.py. The profile is computed on the worker (studio_tasks.
+generate_look); here it is only drawn, on the GUI thread, into matplotlib canvases that render when shown.
+"""
+
+from __future__ import annotations
+
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.figure import Figure
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget
+
+from sandbox_app.ui.common.paged_table import PagedTableView
+from sandbox_app.ui.studio.check_model import RowsModel
+from sandbox_app.ui.studio.city_charts import CHARTS
+
+CHART_TABS = {"departments": ("Departments", "How many departments hold a record about each resident: the "
+                                             "people a linkage exercise can find in two places or more."),
+              "defects": ("Defects", "What the departments got wrong, found by comparing every record with the "
+                                     "answer key; the black ticks are what the scenario asks for."),
+              "ages": ("Ages", "Residents by age band and sex, at the scenario's reference date."),
+              "neighbourhoods": ("Neighbourhoods", "Residents per neighbourhood: small ones make small counts "
+                                                   "that trainees must not publish.")}
+WAITING = "Generate the city to see this chart."
+
+
+class CityLookView(QWidget):
+    """Row counts, first rows and the city's charts; `show_look(CityLook)` after a Generate, `clear()` on open."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.counts_model = RowsModel(["Table", "Department", "Rows"], self)
+        self.counts_view = QTableView(self)
+        self.counts_view.setObjectName("rowCounts")
+        self.counts_view.setModel(self.counts_model)
+        self.counts_view.setWordWrap(False)
+        self.counts_view.setAlternatingRowColors(True)
+        self.counts_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.counts_view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.counts_view.verticalHeader().hide()
+        self.counts_view.verticalHeader().setDefaultSectionSize(self.counts_view.fontMetrics().height() + 8)
+        header = self.counts_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.counts_view.selectionModel().currentRowChanged.connect(lambda current, _old: self._preview(current.row()))
+        self.preview = PagedTableView(self)
+        self.preview.status.setText("Pick a table above to see its first rows.")
+        tables = QSplitter(Qt.Orientation.Vertical, self)
+        tables.addWidget(self.counts_view)
+        tables.addWidget(self.preview)
+        tables.setStretchFactor(0, 2)
+        tables.setStretchFactor(1, 3)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("cityLookTabs")
+        self.tabs.addTab(tables, "Tables")
+        self.figures: dict[str, Figure] = {}
+        self.canvases: dict[str, FigureCanvasQTAgg] = {}
+        self.drawn: dict[str, object] = {}  # chart -> what its draw function returned (bar containers)
+        for key, (label, explanation) in CHART_TABS.items():
+            page = QWidget(self)
+            layout = QVBoxLayout(page)
+            layout.setContentsMargins(4, 4, 4, 4)
+            words = QLabel(explanation, page)
+            words.setWordWrap(True)
+            figure = Figure(figsize=(5.4, 4.2), layout="constrained")
+            canvas = FigureCanvasQTAgg(figure)
+            canvas.setObjectName(f"chart-{key}")
+            layout.addWidget(words)
+            layout.addWidget(canvas, 1)
+            self.figures[key], self.canvases[key] = figure, canvas
+            self.tabs.addTab(page, label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+        self.look = None
+        self.clear()
+
+    def clear(self) -> None:
+        """Back to the empty state: no counts, no preview, every chart saying how to get one."""
+        self.look = None
+        self.counts_model.set_rows([])
+        self.preview.status.setText("Pick a table above to see its first rows.")
+        for key, figure in self.figures.items():
+            figure.clear()
+            figure.text(0.5, 0.5, WAITING, ha="center", va="center", color="#555")
+            self.drawn[key] = None
+            self.canvases[key].draw_idle()
+
+    def show_look(self, look) -> None:
+        """Show a finished Generate's counts and draw its profile (the canvases render when next painted)."""
+        self.look = look
+        self.counts_model.set_rows([(c.table, c.department, c.rows) for c in look.counts])
+        for key, draw in CHARTS.items():
+            figure = self.figures[key]
+            figure.clear()
+            self.drawn[key] = draw(figure.add_subplot(), look.profile)
+            self.canvases[key].draw_idle()
+        if look.counts:
+            self.counts_view.selectRow(0)
+
+    def _preview(self, row: int) -> None:
+        if self.look is None or not (0 <= row < len(self.look.counts)):
+            return
+        count = self.look.counts[row]
+        self.preview.open(self.look.db_path, count.table, known_rows=count.rows,
+                          label=f"{count.table} ({count.department})")
+
+    def notes(self) -> list[str]:
+        return list(self.look.profile.notes) if self.look is not None else []
+
+    def shutdown(self) -> None:
+        self.preview.shutdown()
