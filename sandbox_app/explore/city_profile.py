@@ -79,6 +79,13 @@ class DefectRate:
     def asked(self) -> float | None:
         return self.asked_weight / self.checked if self.asked_known and self.checked else None
 
+    def merge(self, other: DefectRate) -> None:
+        """Add another table's counts (a department's rate is over all its tables)."""
+        self.affected += other.affected
+        self.checked += other.checked
+        self.asked_weight += other.asked_weight
+        self.asked_known = self.asked_known and other.asked_known
+
 
 @dataclass
 class DepartmentDefects:
@@ -86,6 +93,7 @@ class DepartmentDefects:
     name: str  # as the scenario names it
     records: int
     kinds: dict[str, DefectRate] = field(default_factory=dict)  # DEFECT_KINDS key -> rate (measured kinds only)
+    tables: dict[str, dict[str, DefectRate]] = field(default_factory=dict)  # the same, per table
 
 
 @dataclass
@@ -151,7 +159,11 @@ def _profile(conn: sqlite3.Connection, catalog: Catalog, scenario, state: TaskSt
     for i, table in enumerate(tables):
         entry = by_department.setdefault(table.department, DepartmentDefects(
             table.department, names.get(table.department, table.department), 0))
-        entry.records += table_defects(conn, table, join, _asked_rates(scenario, table.name), entry.kinds, notes)
+        own: dict[str, DefectRate] = {}
+        entry.records += table_defects(conn, table, join, _asked_rates(scenario, table.name), own, notes)
+        entry.tables[table.name] = own
+        for kind, rate in own.items():
+            entry.kinds.setdefault(kind, DefectRate(asked_known=True)).merge(rate)
         _step(state, (i + 3) / steps, "Comparing records with the truth…")
     state.set_progress(1.0, "")
     return CityProfile(residents, reference, len({t.department for t in tables}), spread,
