@@ -274,8 +274,7 @@ def studio_shots(app, out: Path, suffix: str, size: tuple[int, int]) -> list[Pat
     _wait(app, lambda: look.preview.model.rowCount() > 0 and not look.preview.model.busy)
     _settle(app)
     shot("studio-generate")
-    for tab, name in ((2, "studio-generate-defects"), (3, "studio-generate-ages"), (1, "studio-generate-departments"),
-                      (4, "studio-generate-neighbourhoods")):
+    for tab, name in ((1, "studio-generate-departments"), (2, "studio-generate-defects"), (3, "studio-generate-ages")):
         look.tabs.setCurrentIndex(tab)
         _settle(app)
         shot(name)

@@ -170,6 +170,21 @@ def test_a_city_without_the_answer_key_is_refused_in_one_sentence(city, tmp_path
         city_profile(copy)
 
 
+def test_without_the_scenario_or_a_reference_date_it_says_what_it_could_not_count(city, tmp_path):
+    copy = tmp_path / "unknown.db"
+    shutil.copy(city, copy)
+    with sqlite3.connect(copy) as conn:
+        conn.execute("DELETE FROM _meta WHERE key = 'reference_date'")
+        conn.execute("UPDATE _meta SET value = 'not-a-built-in' WHERE key = 'scenario'")
+    profile = city_profile(copy)
+    today = dt.date.today().isoformat()
+    assert profile.reference_date == today and today in profile.age_note
+    assert all("duplicate" not in d.kinds and d.kinds["missing"].asked is None for d in profile.defects)
+    assert profile.notes == ["Records entered twice are not counted: without the scenario file a second record "
+                             "cannot be told from a resident's several records."]
+    assert profile.defects[0].name == "oem"  # no names without the scenario: the department's id
+
+
 def test_cancel_stops_the_profile(city):
     class Stop:
         def set_progress(self, fraction, status=""):

@@ -160,7 +160,7 @@ def test_generate_shows_row_counts_first_rows_and_charts_and_cancel_stops(studio
         studio.generate()
         studio.cancel_button.click()
     assert studio.counts_model.rowCount() == 0 and "Stopped" in studio.statusBar().currentMessage()
-    assert studio.city_look.drawn["departments"] is None           # still the empty state
+    assert studio.city_look.chart("departments") is None           # still the empty state
     look = studio.city_look
     with qtbot.waitSignal(look.preview.model.ready, timeout=30_000) as opened:
         with qtbot.waitSignal(studio.work_done, timeout=30_000):
@@ -178,10 +178,10 @@ def test_generate_shows_row_counts_first_rows_and_charts_and_cancel_stops(studio
         first = conn.execute("SELECT * FROM clinic_patients ORDER BY rowid LIMIT 1").fetchone()
     assert tuple(look.preview.model.index(0, c).data() for c in range(len(first))) == first
     profile = look.look.profile
-    bars = look.drawn["departments"]
+    bars = look.chart("departments")
     assert [round(b.get_height()) for b in bars] == [n for k, n in profile.departments_per_resident if k > 0]
-    assert sum(b.get_width() for b in look.drawn["neighbourhoods"]) == 2000
-    assert set(look.drawn["defects"]) >= {"missing", "name"} and set(look.drawn["ages"]) == {"F", "M"}
+    assert sum(b.get_width() for b in look.chart("neighbourhoods")) == 2000
+    assert set(look.chart("defects")) >= {"missing", "name"} and set(look.chart("ages")) == {"F", "M"}
     look.tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: look.canvases["departments"].isVisible())
     with qtbot.waitSignal(look.preview.model.ready, timeout=10_000) as second:

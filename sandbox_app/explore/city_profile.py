@@ -112,7 +112,8 @@ class CityProfile:
     defects: list[DepartmentDefects]
     age: AgePyramid
     neighbourhoods: list[tuple[str, int]]  # largest first
-    notes: list[str] = field(default_factory=list)  # what could not be measured, in plain words
+    notes: list[str] = field(default_factory=list)  # defects that could not be counted, in plain words
+    age_note: str = ""  # set when the city records no reference date
 
 
 def city_profile(db_path: str | Path, scenario=None, state: TaskState | None = None) -> CityProfile:
@@ -143,10 +144,11 @@ def _profile(conn: sqlite3.Connection, catalog: Catalog, scenario, state: TaskSt
               and not t.name.startswith("_")]
     names = _department_names(catalog, scenario)
     notes: list[str] = []
+    age_note = ""
     reference = catalog.meta.get("reference_date") or (str(scenario.reference_date) if scenario else "")
     if not re.fullmatch(r"\d{4}-\d\d-\d\d", reference):
         reference = datetime.date.today().isoformat()
-        notes.append(f"The city records no reference date, so ages are counted at today's date ({reference}).")
+        age_note = f"The city records no reference date, so ages are counted at today's date ({reference})."
     steps = len(tables) + 3
     state.set_progress(0.0, "Counting ages and neighbourhoods…")
     age, places = residents_by_age_and_place(conn, reference)
@@ -167,7 +169,7 @@ def _profile(conn: sqlite3.Connection, catalog: Catalog, scenario, state: TaskSt
         _step(state, (i + 3) / steps, "Comparing records with the truth…")
     state.set_progress(1.0, "")
     return CityProfile(residents, reference, len({t.department for t in tables}), spread,
-                       list(by_department.values()), age, places, notes)
+                       list(by_department.values()), age, places, notes, age_note)
 
 
 def _step(state: TaskState, fraction: float, status: str) -> None:

@@ -2,7 +2,8 @@
 
 Tabs: "Tables" (row counts; pick a table to page through its rows, read off the GUI thread by the shared
 paged model) and one tab per chart of city_charts.py. The profile is computed on the worker (studio_tasks.
-generate_look); here it is only drawn, on the GUI thread, into matplotlib canvases that render when shown.
+generate_look); here it is only drawn, on the GUI thread, into matplotlib canvases. A chart is built and
+rendered when its tab is first shown after a Generate (each takes 50-300 ms), never all four at once.
 """
 
 from __future__ import annotations
@@ -58,13 +59,17 @@ class CityLookView(QWidget):
         self.tabs.addTab(tables, "Tables")
         self.figures: dict[str, Figure] = {}
         self.canvases: dict[str, FigureCanvasQTAgg] = {}
-        self.drawn: dict[str, object] = {}  # chart -> what its draw function returned (bar containers)
+        self._drawn: dict[str, object] = {}  # chart -> what its draw function returned (bar containers)
+        self._pending: set[str] = set()  # charts of the current look not built yet
+        self._tab_keys = [None, *CHART_TABS]
+        self.explanations: dict[str, QLabel] = {}
         for key, (label, explanation) in CHART_TABS.items():
             page = QWidget(self)
             layout = QVBoxLayout(page)
             layout.setContentsMargins(4, 4, 4, 4)
             words = QLabel(explanation, page)
             words.setWordWrap(True)
+            self.explanations[key] = words
             figure = Figure(figsize=(5.4, 4.2), layout="constrained")
             canvas = FigureCanvasQTAgg(figure)
             canvas.setObjectName(f"chart-{key}")
@@ -72,6 +77,7 @@ class CityLookView(QWidget):
             layout.addWidget(canvas, 1)
             self.figures[key], self.canvases[key] = figure, canvas
             self.tabs.addTab(page, label)
+        self.tabs.currentChanged.connect(self._tab_shown)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
@@ -83,23 +89,43 @@ class CityLookView(QWidget):
         self.look = None
         self.counts_model.set_rows([])
         self.preview.status.setText("Pick a table above to see its first rows.")
+        for key, (_label, explanation) in CHART_TABS.items():
+            self.explanations[key].setText(explanation)
+        self._pending.clear()
         for key, figure in self.figures.items():
             figure.clear()
             figure.text(0.5, 0.5, WAITING, ha="center", va="center", color="#555")
-            self.drawn[key] = None
+            self._drawn[key] = None
             self.canvases[key].draw_idle()
 
     def show_look(self, look) -> None:
-        """Show a finished Generate's counts and draw its profile (the canvases render when next painted)."""
+        """Show a finished Generate's counts; its charts are drawn as their tabs are shown."""
         self.look = look
         self.counts_model.set_rows([(c.table, c.department, c.rows) for c in look.counts])
-        for key, draw in CHARTS.items():
-            figure = self.figures[key]
-            figure.clear()
-            self.drawn[key] = draw(figure.add_subplot(), look.profile)
-            self.canvases[key].draw_idle()
+        self._pending = set(CHARTS)
+        self._tab_shown(self.tabs.currentIndex())
+        if look.profile.notes:  # what could not be measured belongs beside the defects
+            self.explanations["defects"].setText(" ".join([CHART_TABS["defects"][1], *look.profile.notes]))
+        if look.profile.age_note:
+            self.explanations["ages"].setText(f"{CHART_TABS['ages'][1]} {look.profile.age_note}")
         if look.counts:
             self.counts_view.selectRow(0)
+
+    def chart(self, key: str):
+        """The chart's bar containers (what city_charts returned), drawing it first if it is pending; None
+        before a Generate or when the chart has nothing to show."""
+        if key in self._pending:
+            self._pending.discard(key)
+            figure = self.figures[key]
+            figure.clear()
+            self._drawn[key] = CHARTS[key](figure.add_subplot(), self.look.profile)
+            self.canvases[key].draw_idle()
+        return self._drawn[key]
+
+    def _tab_shown(self, index: int) -> None:
+        key = self._tab_keys[index] if 0 <= index < len(self._tab_keys) else None
+        if key is not None:
+            self.chart(key)
 
     def _preview(self, row: int) -> None:
         if self.look is None or not (0 <= row < len(self.look.counts)):
@@ -107,9 +133,6 @@ class CityLookView(QWidget):
         count = self.look.counts[row]
         self.preview.open(self.look.db_path, count.table, known_rows=count.rows,
                           label=f"{count.table} ({count.department})")
-
-    def notes(self) -> list[str]:
-        return list(self.look.profile.notes) if self.look is not None else []
 
     def shutdown(self) -> None:
         self.preview.shutdown()

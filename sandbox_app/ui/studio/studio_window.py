@@ -356,7 +356,7 @@ class StudioWindow(QMainWindow):
             people = result.profile.residents
             text = (f"✓ {people:,} residents, {len(result.counts)} tables, "
                     f"{sum(c.rows for c in result.counts):,} rows in {result.db_path.name}.")
-            self.counts_summary.setText(" ".join([text, *result.profile.notes]))
+            self.counts_summary.setText(text)
             self._finish(text)
 
     def _finish(self, message: str) -> None:
