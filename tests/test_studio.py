@@ -187,6 +187,9 @@ def test_generate_shows_row_counts_first_rows_and_charts_and_cancel_stops(studio
     with qtbot.waitSignal(look.preview.model.ready, timeout=10_000) as second:
         look.counts_view.selectRow(1)
     assert second.args == [counts["oem_registry"]]
+    studio.open_scenario("winter-storm")                         # another scenario: nothing of this city stays
+    assert studio.counts_model.rowCount() == 0 and look.chart("departments") is None
+    assert not look.preview.isVisible()
 
 
 def test_new_from_builtin_copies_into_the_facilitator_folder_and_opens_it(studio, qtbot):

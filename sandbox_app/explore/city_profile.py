@@ -19,7 +19,8 @@ Four parts, each one or a few aggregate queries over the facilitator tables (nev
   birth date at the scenario's reference date (`_meta.reference_date`).
 - **Neighbourhood sizes**: residents per neighbourhood, largest first.
 
-On a 1.4-million-resident city the whole profile takes a few seconds (benchmarks/bench_explorer.py).
+A million-resident city takes about 5 s of CPU, 0.4 s for 100,000 residents (benchmarks/README.md);
+Cancel interrupts a running query within 10,000 SQLite steps.
 """
 
 from __future__ import annotations

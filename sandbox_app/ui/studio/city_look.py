@@ -88,7 +88,7 @@ class CityLookView(QWidget):
         """Back to the empty state: no counts, no preview, every chart saying how to get one."""
         self.look = None
         self.counts_model.set_rows([])
-        self.preview.status.setText("Pick a table above to see its first rows.")
+        self.preview.hide()  # it may still hold the previous city's rows
         for key, (_label, explanation) in CHART_TABS.items():
             self.explanations[key].setText(explanation)
         self._pending.clear()
@@ -102,6 +102,7 @@ class CityLookView(QWidget):
         """Show a finished Generate's counts; its charts are drawn as their tabs are shown."""
         self.look = look
         self.counts_model.set_rows([(c.table, c.department, c.rows) for c in look.counts])
+        self.preview.show()
         self._pending = set(CHARTS)
         self._tab_shown(self.tabs.currentIndex())
         if look.profile.notes:  # what could not be measured belongs beside the defects
