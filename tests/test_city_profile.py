@@ -158,6 +158,10 @@ def test_measured_rates_are_the_rates_the_scenario_asks_for(tmp_path):
         assert rate.asked == pytest.approx(asked) and _within(rate.rate, asked, rate.checked), (table, rate)
     clean = city_profile(path, scenario).defects[1]  # the clerk asks for no defects and has none
     assert clean.department == "clerks" and all(r.affected == 0 for r in clean.kinds.values())
+    only_clean = CityProfile(5000, "2026-01-14", 1, [(0, 2500), (1, 2500)], [clean], AgePyramid([], [], {}), [])
+    ax, kinds = _draw("defects", only_clean)
+    assert all(b.get_width() == 0 for c in kinds.values() for b in c)
+    assert "No defect found in what is checked:\nthe scenario asks for none." in [t.get_text() for t in ax.texts]
     assert clean.kinds["swapped_day_month"].checked > 900  # its dates ("%d-%b-%Y") written from the truth match
 
 

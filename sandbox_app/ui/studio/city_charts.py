@@ -91,8 +91,11 @@ def draw_defects(ax, profile: CityProfile) -> dict:
     ax.grid(True, axis="x", alpha=0.3)
     ax.set_title(title, fontsize=10)
     if not any(r.affected for d in departments for r in d.kinds.values()):
-        ax.text(0.98, 0.02, "No defect found: the records match the answer key exactly.", ha="right",
-                va="bottom", transform=ax.transAxes, fontsize=9, color="#555")
+        asks_none = all(not r.asked for d in departments for r in d.kinds.values())
+        ax.text(0.5, 0.5, "No defect found in what is checked" + (":\nthe scenario asks for none." if asks_none
+                                                                  else "."),
+                ha="center", va="center", transform=ax.transAxes, fontsize=10, color="#555",
+                bbox={"facecolor": "white", "edgecolor": "#ccc"})
         ax.set_xlim(0, 1)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2, fontsize=7, frameon=False)
     return out
