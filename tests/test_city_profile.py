@@ -216,7 +216,8 @@ def test_charts_hold_the_profile_numbers(profile):
     assert [round(b.get_height()) for b in bars] == [n for k, n in profile.departments_per_resident if k > 0]
     assert [t.get_text() for t in ax.get_xticklabels()] == [str(k) for k, _n in profile.departments_per_resident if k]
     ax, kinds = _draw("defects", profile)
-    assert [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()] == [d.name for d in profile.defects]
+    assert [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()] == [
+        f"{d.name} {d.records:,} records" for d in profile.defects]
     for kind, container in kinds.items():
         expected = [100 * d.kinds[kind].rate if kind in d.kinds else 0.0 for d in profile.defects]
         assert [b.get_width() for b in container] == pytest.approx(expected), kind

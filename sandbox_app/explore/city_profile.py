@@ -159,15 +159,22 @@ def _profile(conn: sqlite3.Connection, catalog: Catalog, scenario, state: TaskSt
     _step(state, 2 / steps, "Comparing records with the truth…")
     join = _resident_join(conn)
     by_department: dict[str, DepartmentDefects] = {}
+    repeats: list[str] = []  # tables that keep several records per resident
     for i, table in enumerate(tables):
         entry = by_department.setdefault(table.department, DepartmentDefects(
             table.department, names.get(table.department, table.department), 0))
         own: dict[str, DefectRate] = {}
-        entry.records += table_defects(conn, table, join, _asked_rates(scenario, table.name), own, notes)
+        asked = _asked_rates(scenario, table.name)
+        if asked is not None and not asked[2]:
+            repeats.append(table.name)
+        entry.records += table_defects(conn, table, join, asked, own, notes)
         entry.tables[table.name] = own
         for kind, rate in own.items():
             entry.kinds.setdefault(kind, DefectRate(asked_known=True)).merge(rate)
         _step(state, (i + 3) / steps, "Comparing records with the truth…")
+    if repeats:
+        notes.append(f"{_and(repeats)} keep{'s' if len(repeats) == 1 else ''} several records per resident, so "
+                     "records entered twice are not counted there.")
     state.set_progress(1.0, "")
     return CityProfile(residents, reference, len({t.department for t in tables}), spread,
                        list(by_department.values()), age, places, notes, age_note)
@@ -262,9 +269,6 @@ def table_defects(conn: sqlite3.Connection, table: TableInfo, join: str, asked, 
         _add(kinds, kind, row[2 + 2 * i], row[3 + 2 * i], asked_rate)
     if one_per_resident:
         _add(kinds, "duplicate", records - people, people, rate("duplicate"))
-    elif one_per_resident is False:
-        notes.append(f"{table.name} keeps several records per resident, so records entered twice are not "
-                     "counted there.")
     elif one_per_resident is None:
         note = ("Records entered twice are not counted: without the scenario file a second record cannot be "
                 "told from a resident's several records.")
@@ -331,6 +335,10 @@ def residents_by_age_and_place(conn: sqlite3.Connection, reference_date: str) ->
     bands = [f"{i * AGE_BAND_YEARS}–{i * AGE_BAND_YEARS + AGE_BAND_YEARS - 1}" for i in range(top)] + [f"{OLDEST_BAND}+"]
     places = sorted(place_totals.items(), key=lambda kv: (-kv[1], kv[0]))
     return AgePyramid(bands, sexes, counts), places
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _text(value: str) -> str:

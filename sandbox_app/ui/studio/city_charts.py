@@ -59,7 +59,8 @@ def draw_departments_per_resident(ax, profile: CityProfile):
 
 def draw_defects(ax, profile: CityProfile) -> dict:
     """Horizontal bars per department, one per kind of defect measured (percent of what could have it), with a
-    black tick at the rate the scenario asks for. Returns {kind: BarContainer} (widths in percent)."""
+    black tick at the rate the scenario asks for; each department's label says how many records it has, since
+    a few dozen records cannot show a rate of 1 %. Returns {kind: BarContainer} (widths in percent)."""
     title = "Defects found per department\n(share of the values or records each kind could touch)"
     departments = [d for d in profile.defects if d.kinds]
     if not departments:
@@ -83,7 +84,8 @@ def draw_defects(ax, profile: CityProfile) -> dict:
     if asked_x:
         ax.scatter(asked_x, asked_y, marker="|", s=90, color="black", linewidths=1.6, zorder=3,
                    label="asked for in the scenario")
-    ax.set_yticks(range(len(departments)), [_wrap(d.name) for d in departments], fontsize=8)
+    ax.set_yticks(range(len(departments)), [f"{_wrap(d.name)}\n{d.records:,} records" for d in departments],
+                  fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("percent")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}%"))
