@@ -92,6 +92,10 @@ def test_a_new_exercise_with_its_model_answer_built_in_the_builder_is_saved_and_
     with qtbot.waitSignal(view.outline_read, timeout=WAIT):
         view.add_button.click()
     assert view.picker.count() == 2 and view.index == 1
+    view.select(0)                                    # picking an exercise shows its YAML in the editor
+    assert editor.editor.current_line() == editor.text().splitlines().index("  - id: checks") + 1
+    view.select(1)
+    assert editor.editor.current_line() == editor.text().splitlines().index("  - id: new-exercise") + 1
     view.request.brief.setPlainText("From: OEM\nTo: Health\n\nWho on your books uses oxygen at home?")
     view.request.flush()
     view.needs.rows.setText("equipment != 'none'")

@@ -86,6 +86,12 @@ def exercise_count(text: str) -> int:
     return len(_locate(text).items)
 
 
+def exercise_line(text: str, index: int) -> int | None:
+    """The 1-based line where exercise `index` starts (its `- id:`), None if there is no such exercise."""
+    items = _locate(text).items
+    return items[index][0] + 1 if 0 <= index < len(items) else None
+
+
 def _parse_block(block: str, indent: int, first_line: int) -> CommentedMap:
     try:
         data = _yaml(indent).load(_WRAP + block)
@@ -320,5 +326,5 @@ def unique_id(taken: list[str], base: str = "new-exercise") -> str:
 
 
 __all__ = ["EXERCISE_KEYS", "LAWFUL_ANSWERS", "add_bad_answer", "add_exercise", "edit_exercise",
-           "exercise_count", "read_exercise", "remove_bad_answer", "remove_exercise", "set_bad_answer",
+           "exercise_count", "exercise_line", "read_exercise", "remove_bad_answer", "remove_exercise", "set_bad_answer",
            "set_exercise_keys", "set_model_answer", "set_needs", "unique_id"]

@@ -200,10 +200,18 @@ class ExercisesView(QWidget):
         self.check.check_all.setEnabled(self.outline is not None and not self.check.runner.busy)
 
     def select(self, index: int) -> None:
+        """Show exercise `index` in the form, and its first line at the top of the editor."""
         self.request.flush()
         self.index = index
         if self.outline is not None:
             self._read(self.outline)
+        line = au.exercise_line(self.editor.text(), index)
+        if line is not None:
+            text_edit = self.editor.editor
+            block = text_edit.document().findBlockByNumber(line - 1)
+            text_edit.setTextCursor(QTextCursor(block))
+            text_edit.verticalScrollBar().setValue(text_edit.verticalScrollBar().maximum())
+            text_edit.ensureCursorVisible()  # from the bottom: the exercise's first line lands at the top
 
     # ---------------------------------------------------------------------------------- writing the text
     def apply(self, change) -> bool:
