@@ -98,6 +98,10 @@ def test_a_new_exercise_is_appended_validates_and_can_be_removed_again():
     assert [e.id for e in scenario.exercises] == ["checks", "checks-2"]
     assert scenario.exercises[1].brief == "Line one\nLine two\n"
     assert au.remove_exercise(new, 1).rstrip("\n") == text.rstrip("\n")
+    none_left = au.remove_exercise(text, 0)                    # the last one: an empty list, still valid
+    assert "\nexercises: []\n" in none_left and _validate(none_left).exercises == []
+    again, index = au.add_exercise(none_left, {"id": "b", "title": "B"})
+    assert index == 0 and read_outline(again).exercises == [{"id": "b", "title": "B"}]
     empty = text.split("exercises:")[0]
     first, index = au.add_exercise(empty, {"id": "a", "title": "A"})
     assert index == 0 and read_outline(first).exercises == [{"id": "a", "title": "A"}]

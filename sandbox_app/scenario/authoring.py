@@ -28,6 +28,7 @@ NEEDS_KEYS = ("tables", "rows", "fields", "linkable", "aggregate")
 ANSWER_KEYS = ("share", "expect", "teaches")
 LAWFUL_ANSWERS = ("share", "refuse", "refuse_in_part")
 _TOP_EXERCISES = re.compile(r"^exercises:[ \t]*(#.*)?$")
+_NO_EXERCISES = re.compile(r"^exercises:[ \t]*\[[ \t]*\][ \t]*(#.*)?$")  # `exercises: []`
 _TOP_KEY = re.compile(r"^[^\s#-]")  # a line that starts a new top-level key (or document marker)
 
 
@@ -61,7 +62,7 @@ def _locate(text: str) -> _Blocks:
     lines = text.splitlines(keepends=True)
     head = next((i for i, line in enumerate(lines) if _TOP_EXERCISES.match(line.rstrip("\r\n"))), None)
     if head is None:
-        if any(line.startswith("exercises:") for line in lines):
+        if any(line.startswith("exercises:") and not _NO_EXERCISES.match(line.rstrip("\r\n")) for line in lines):
             _fail("the exercises are written on one line", hint="write them as a list, one '- id:' per exercise")
         return _Blocks(lines, [], None, 2)
     end = next((i for i in range(head + 1, len(lines)) if _TOP_KEY.match(lines[i])), len(lines))
@@ -294,6 +295,9 @@ def add_exercise(text: str, fields: dict) -> tuple[str, int]:
     new = _dump_item(item, blocks.indent)
     lines = blocks.lines
     if blocks.insert_at is None:
+        empty = next((i for i, line in enumerate(lines) if _NO_EXERCISES.match(line.rstrip("\r\n"))), None)
+        if empty is not None:  # `exercises: []` becomes the list's header
+            return "".join(lines[:empty]) + "exercises:\n" + new + "".join(lines[empty + 1:]), 0
         prefix = "".join(lines)
         if prefix and not prefix.endswith("\n"):
             prefix += "\n"
@@ -312,6 +316,11 @@ def remove_exercise(text: str, index: int) -> str:
     if not 0 <= index < len(blocks.items):
         _fail(f"there is no exercise number {index + 1}", path=f"exercises[{index}]")
     start, end = blocks.items[index]
+    if len(blocks.items) == 1:  # the last one: an empty list, not `exercises:` with nothing (null)
+        head = next(i for i in range(start - 1, -1, -1) if _TOP_EXERCISES.match(blocks.lines[i].rstrip("\r\n")))
+        if all(not line.strip() or line.lstrip().startswith("#") for line in blocks.lines[head + 1:start]):
+            return ("".join(blocks.lines[:head]) + "exercises: []\n" + "".join(blocks.lines[head + 1:start])
+                    + "".join(blocks.lines[end:]))
     return "".join(blocks.lines[:start]) + "".join(blocks.lines[end:])
 
 
