@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -231,9 +232,11 @@ def test_the_grading_benchmark_still_runs(tmp_path):
     import sys
 
     bench = Path(__file__).parents[1] / "benchmarks" / "bench_grade.py"
-    proc = subprocess.run([sys.executable, str(bench), "--files", "9", "--naive-sample", "2", "--json"],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, str(bench), "--files", "9", "--naive-sample", "2", "--json",
+                           "--debrief-repeats", "1"], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert proc.returncode == 0, proc.stderr
     figures = json.loads(proc.stdout)
     assert figures["files"] == 9 and figures["flagged"] == 0 and sum(figures["verdicts"].values()) == 9
     assert figures["grade_s"] > 0 and figures["naive_ms_per_file"] > 0
+    assert figures["debrief_files"] == 9 and figures["debrief_median_s"] > 0 and figures["debrief_naive_median_s"] > 0
