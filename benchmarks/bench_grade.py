@@ -108,7 +108,7 @@ def grade_fast(results: Path, key: Path, workers: int | None = None) -> tuple[fl
     from sandbox_app.grading.summary import text_report
 
     start = time.perf_counter()
-    grading = grade_results([results], keys=[key], workers=workers)
+    grading = grade_results([results], keys=[key], workers=workers, references=True)
     text_report(grading)
     debrief_html(grading)
     seconds = time.perf_counter() - start

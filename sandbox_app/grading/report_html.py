@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import math
 import os
 import tempfile
 from collections import Counter
@@ -19,6 +20,7 @@ from sandbox_app.grading.summary import VERDICTS, ExerciseSummary, not_graded, s
 
 BINS = [(lo, lo + 9) for lo in range(0, 90, 10)] + [(90, 100)]
 VERDICT_COLOURS = {"approve": "#2e7d32", "revise": "#ef8f00", "reject": "#c62828"}
+REFERENCE_COLOURS = {"model": "#1565c0", "bad": "#6a1b9a"}   # as the dashboard's room view
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:72rem;color:#1d1d1d;
 padding:0 1rem;line-height:1.4} h1{font-size:1.7rem} h2{border-top:2px solid #ddd;padding-top:1rem;margin-top:2.5rem}
@@ -70,9 +72,45 @@ def _verdict_bars(verdicts: dict[str, int]) -> str:
     return f"<figure><figcaption>Verdicts</figcaption>{''.join(parts)}</figure>"
 
 
-def _room_view(ex: ExerciseSummary, names: dict[str, str]) -> str:
-    """Privacy (across) against usefulness (up): one point per trainee; the shape also says the verdict."""
-    size, pad, top = 300, 40, 10
+def _star(x: float, y: float, outer: float = 10, inner: float = 4.2) -> str:
+    corners = []
+    for i in range(10):
+        r, angle = (outer if i % 2 == 0 else inner), math.pi / 2 + i * math.pi / 5
+        corners.append(f"{x + r * math.cos(angle):.1f},{y - r * math.sin(angle):.1f}")
+    return "M" + "L".join(corners) + "Z"
+
+
+def _plus(x: float, y: float, arm: float = 8, half: float = 2.8) -> str:
+    a, h = arm, half
+    pts = [(-h, -a), (h, -a), (h, -h), (a, -h), (a, h), (h, h), (h, a), (-h, a), (-h, h), (-a, h), (-a, -h), (-h, -h)]
+    return "M" + "L".join(f"{x + dx:.1f},{y + dy:.1f}" for dx, dy in pts) + "Z"
+
+
+def _references(refs, pad: float, top: float, span: float) -> list[str]:
+    """The model answer (a hollow blue star) and the known-bad answers (hollow purple crosses), behind the
+    trainees, each labelled, as the dashboard's room view marks them."""
+    parts = []
+    for ref in sorted(refs, key=lambda r: r.kind != "bad"):   # the model answer last: on top of a bad one
+        x, y = pad + span * ref.privacy / 100, top + span * (1 - ref.usefulness / 100)
+        model = ref.kind == "model"
+        colour = REFERENCE_COLOURS[ref.kind]
+        shape = _star(x, y) if model else _plus(x, y)
+        label = f"{ref.label}: {ref.verdict}, privacy {ref.privacy}, usefulness {ref.usefulness}"
+        parts.append(f'<path class="reference" data-kind="{ref.kind}" data-privacy="{ref.privacy}" '
+                     f'data-usefulness="{ref.usefulness}" d="{shape}" fill="none" stroke="{colour}" '
+                     f'stroke-width="1.8"><title>{_e(label)}</title></path>')
+        right = ref.privacy > 75   # the label left of the mark, unless that runs off the chart
+        dx, dy = (-12 if right else 12), (22 if model else -12)
+        parts.append(f'<text class="reference-label" x="{x + dx:.1f}" y="{y + dy:.1f}" fill="{colour}" '
+                     f'style="fill:{colour}" text-anchor="{"end" if right else "start"}">'
+                     f'{"model answer" if model else "bad answer"}</text>')
+    return parts
+
+
+def _room_view(ex: ExerciseSummary, names: dict[str, str], refs=()) -> str:
+    """Privacy (across) against usefulness (up): one point per trainee; the shape also says the verdict; the
+    model and known-bad answers marked."""
+    size, pad, top = 320, 40, 14
     span = size - pad - 24
     mid = top + span / 2
     parts = [f'<svg class="room" width="{size + 10}" height="{size}" role="img" aria-label="room view">',
@@ -82,6 +120,7 @@ def _room_view(ex: ExerciseSummary, names: dict[str, str]) -> str:
     for tick in (0, 50, 100):
         parts.append(f'<text x="{pad + span * tick / 100}" y="{top + span + 14}" text-anchor="middle">{tick}</text>')
         parts.append(f'<text x="{pad - 4}" y="{top + span * (1 - tick / 100) + 4}" text-anchor="end">{tick}</text>')
+    parts += _references(refs, pad, top, span)
     for r in ex.counted:
         s = r.scored
         x = pad + span * s.privacy / 100
@@ -101,7 +140,8 @@ def _room_view(ex: ExerciseSummary, names: dict[str, str]) -> str:
             x, y = pad + span * privacy / 100, top + span * (1 - usefulness / 100)
             parts.append(f'<text class="stack" x="{x + 7:.1f}" y="{y + 4:.1f}" data-count="{n}">×{n}</text>')
     parts.append("</svg>")
-    caption = "Room view: privacy against usefulness (● approve, ■ revise, ✕ reject; ×n: n trainees on one spot)"
+    caption = ("Room view: privacy against usefulness (● approve, ■ revise, ✕ reject; ×n: n trainees on one "
+               "spot" + ("; ☆ the model answer, ✚ a known-bad answer" if refs else "") + ")")
     return f"<figure><figcaption>{caption}</figcaption>{''.join(parts)}</figure>"
 
 
@@ -151,12 +191,15 @@ def debrief_html(grading: Grading, *, title: str = "Workshop debrief", anonymise
                     f'<p class="muted">{len(ex.counted)} trainees counted · {_e(ex.source)}</p>'
                     '<div class="charts">' + _verdict_bars(ex.verdicts)
                     + _histogram(ex.privacy, "Privacy scores", "#3b6ea8")
-                    + _histogram(ex.usefulness, "Usefulness scores", "#7a52a3") + _room_view(ex, names) + "</div>"
+                    + _histogram(ex.usefulness, "Usefulness scores", "#7a52a3")
+                    + _room_view(ex, names, grading.references.get((ex.source, ex.exercise), ())) + "</div>"
                     "<h3>Rules broken most often</h3>" + _rules_table(ex)
                     + "<h3>Trainees</h3>" + _trainee_table(ex, names) + "</section>")
     flagged = grading.flagged
     if flagged:
-        rows = "".join(f"<tr><td>{_e(Path(r.file).name)}</td><td>{_e(names.get(r.trainee, ''))}</td>"
+        # file names often hold the trainee's name: anonymised, they are not shown
+        rows = "".join(f"<tr><td>{'(hidden)' if anonymise else _e(Path(r.file).name)}</td>"
+                       f"<td>{_e(names.get(r.trainee, ''))}</td>"
                        f"<td><code>{_e(code)}</code></td><td>{_e(reason if not anonymise else FLAGS[code])}</td></tr>"
                        for r in flagged for code, reason in r.flags.items())
         body.append("<h2>Flagged result files</h2><table><tr><th>file</th><th>trainee</th><th>flag</th>"
