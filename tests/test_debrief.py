@@ -348,3 +348,26 @@ def _said(page: str) -> str:
 
     Collect().feed(page)
     return "\n".join(out)
+
+
+def test_loading_runs_off_the_gui_thread_and_reports_progress_as_it_scores(qtbot, isolated_qt, room, results,
+                                                                           monkeypatch):
+    import threading
+
+    from sandbox_app.ui.studio import debrief_view
+
+    threads, seen = [], []
+    build = debrief_view.build_debrief
+    monkeypatch.setattr(debrief_view, "build_debrief",
+                        lambda *a, **k: threads.append(threading.current_thread()) or build(*a, **k))
+    widget = debrief_view.DebriefView(keys=[room[0].key_path])
+    qtbot.addWidget(widget)
+    widget.runner.progress.connect(lambda fraction, status: seen.append((fraction, status)))
+    with qtbot.waitSignal(widget.loaded, timeout=60_000):
+        widget.load([results])
+        assert not widget.cancel_button.isHidden() and not widget.open_button.isEnabled()   # busy: Cancel shown
+    assert threads and threads[0] is not threading.main_thread()
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert any(0.1 < f < 0.95 and status.endswith(".json") for f, status in seen)   # moving while it scores
+    widget.shutdown()

@@ -114,13 +114,15 @@ def grade_results(paths, *, packs=(), keys=(), scenarios=(), state: TaskState | 
     try:
         read = [_read_one(path, sources) for path in files]
         _cancel_point(state, 0.1, "read every file")
-        prescore([(source, r.exercise, share) for r, share, source in read if source is not None],
-                 workers=workers, state=state)
+        pooled = prescore([(source, r.exercise, share) for r, share, source in read if source is not None],
+                          workers=workers, state=state)
+        # scored in a pool, the files are only looked up here (0.9 on); else the engine runs here: 0.1 on
+        start, end = (0.9 if pooled else 0.1), (0.95 if references else 1.0)
         for i, (result, share, source) in enumerate(read):
             if source is not None:
                 _score_one(result, share, source)
             graded.append(result)
-            _cancel_point(state, 0.9 + 0.1 * (i + 1) / len(read), Path(result.file).name)
+            _cancel_point(state, start + (end - start) * (i + 1) / len(read), Path(result.file).name)
         _flag_duplicates(graded)
         notes = [f"{s.label}: signatures checked with {s.key_from}" for s in sources.used()]
         answers = {}
@@ -128,6 +130,7 @@ def grade_results(paths, *, packs=(), keys=(), scenarios=(), state: TaskState | 
             from sandbox_app.grading.references import references_of
 
             answers = references_of(graded, sources)
+            _cancel_point(state, 1.0, "scored the model and bad answers")
     finally:
         if owned:
             sources.close()
