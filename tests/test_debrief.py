@@ -182,6 +182,7 @@ def test_pdf_export_writes_a_pdf(view, tmp_path):
     out = view.save_pdf(tmp_path / "debrief.pdf")
     data = out.read_bytes()
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF") and len(data) > 5000
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", data)) == len(view.debrief.exercises) == 1   # a page each
     assert not any(name.encode() in data for name in NAMES)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")] == []
 

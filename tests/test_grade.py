@@ -206,8 +206,14 @@ def test_html_debrief_holds_the_right_numbers_and_nothing_external(room, results
     assert not re.search(r'(src|href)\s*=\s*"(?!#)', page) and "<script" not in page
     anonymous = debrief_html(grading, anonymise=True)
     assert "Ada" not in anonymous and 'data-trainee="Trainee 1"' in anonymous
+    assert "notes.json" not in anonymous and 'class="reference"' not in page   # answers: only when asked for
     assert main(["grade", str(results), "--key", str(room[0].key_path), "--html", str(tmp_path / "d.html")]) == 1
-    assert (tmp_path / "d.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    written = (tmp_path / "d.html").read_text(encoding="utf-8")
+    assert written.startswith("<!DOCTYPE html>")
+    by_trainee = {r.trainee: r.scored for r in grading.results if r.scored}
+    marks = re.findall(r'class="reference" data-kind="(\w+)" data-privacy="(\d+)" data-usefulness="(\d+)"', written)
+    assert sorted(marks) == sorted([("model", str(by_trainee["Ada"].privacy), str(by_trainee["Ada"].usefulness)),
+                                    ("bad", str(by_trainee["Cy"].privacy), str(by_trainee["Cy"].usefulness))])
 
 
 def test_scoring_on_several_processes_gives_the_same_grades(room, results, monkeypatch):
