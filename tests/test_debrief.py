@@ -324,6 +324,11 @@ def test_anonymised_html_holds_no_name_nor_file_name_and_marks_the_answers(room,
         assert not re.search(rf"\b{word}\b", said, re.IGNORECASE), word
     assert ".json" not in page and "(hidden)" in page
     assert "Trainee 10" in page and "<script" not in page and not re.search(r'(src|href)\s*=\s*"(?!#)', page)
+    assert "url(" not in page and "@import" not in page and "<link" not in page and "<img" not in page
+    sections = re.findall(r'<section class="exercise".*?</section>', page, re.S)
+    assert len(sections) == len(debrief.exercises) == 1
+    assert all(x.count('class="verdicts"') == x.count('class="room"') == 1 and x.count('class="histogram"') == 2
+               for x in sections)
     refs = debrief.exercises[0].references
     for kind in ("model", "bad"):
         expected = sorted((r.privacy, r.usefulness) for r in refs if r.kind == kind)
