@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# What a window says when background work fails for a reason that is not the user's (tasks, scoring process).
+MEMORY_MESSAGE = "This needs more memory than the computer has; try a smaller share."
+BUG_MESSAGE = ("Something went wrong while working on this; the details are in the log file "
+               "(Help → Open the log folder).")
+
 
 @dataclass(frozen=True)
 class Problem:
