@@ -104,12 +104,18 @@ class GapMeter:
         self.timer.timeout.connect(self._tick)
         self.last = None
         self.longest = 0.0
+        self.gaps: list[float] = []  # every gap since the meter was made (over all start/stop periods)
 
     def _tick(self) -> None:
         now = time.perf_counter()
         if self.last is not None:
             self.longest = max(self.longest, now - self.last)
+            self.gaps.append(now - self.last)
         self.last = now
+
+    def over(self, seconds: float = 0.05) -> float:
+        """The share of gaps longer than `seconds`."""
+        return sum(g > seconds for g in self.gaps) / max(len(self.gaps), 1)
 
     def start(self) -> None:
         self.last, self.longest = time.perf_counter(), 0.0
@@ -161,7 +167,8 @@ def _meter_runs(app, page, runs: int, mode: str) -> dict:
     d_med, d_p95 = _median_p95(debounced)
     return {"worker_median_s": w_med, "worker_p95_s": w_p95, "with_debounce_median_s": d_med,
             "with_debounce_p95_s": d_p95, "gui_longest_gap_s": max(gui_gaps),
-            "gui_gap_median_s": statistics.median(gui_gaps)}
+            "gui_gap_median_s": statistics.median(gui_gaps), "gui_gap_p95_s": _median_p95(gaps.gaps)[1],
+            "gui_gaps_over_50ms": gaps.over(0.05), "gui_ticks": len(gaps.gaps)}
 
 
 def _open(app, page, session, share, mode: str) -> dict:
@@ -222,6 +229,7 @@ def edit_to_meter(quick: bool, cache: Path, data: Path) -> dict:
     idle.start()
     _wait(app, lambda: False, 1.0, idle=True)
     idle_gap = idle.stop()
+    idle_over = idle.over(0.05)
     paths = {}
     for mode in ("process", "thread"):  # the scoring process (the app's default), then the worker thread
         opened = _open(app, page, session, share, mode)
@@ -252,8 +260,10 @@ def edit_to_meter(quick: bool, cache: Path, data: Path) -> dict:
     process, thread = paths["process"], paths["thread"]
     return {"extract_rows": rows, "runs": runs, **process, "thread": thread,
             "thread_over_process": {key: thread[key] / max(process[key], 1e-9) for key in
-                                    ("worker_median_s", "worker_p95_s", "gui_longest_gap_s", "gui_gap_median_s")},
+                                    ("worker_median_s", "worker_p95_s", "gui_longest_gap_s", "gui_gap_median_s",
+                                     "gui_gap_p95_s")},
             "naive_median_s": n_med, "naive_gui_longest_gap_s": max(naive_gaps), "gui_idle_longest_gap_s": idle_gap,
+            "gui_idle_over_50ms": idle_over,
             "preview_cells_formatted": formatted, "preview_cells_total": rows * len(extract.frame.columns),
             "eager_all_cells_s": eager_s, "load_average": list(os.getloadavg())}
 
@@ -273,6 +283,9 @@ def render(result: dict) -> str:
         f"{ms(em['gui_gap_median_s'])}); thread {ms(th['gui_longest_gap_s'])} (median {ms(th['gui_gap_median_s'])}; "
         f"{ratio['gui_longest_gap_s']:.1f}x); naive, scoring on the GUI thread: {ms(em['naive_gui_longest_gap_s'])}; "
         f"idle for 1 s (the noise floor): {ms(em['gui_idle_longest_gap_s'])}",
+        f"  5 ms ticks: p95 gap process {ms(em['gui_gap_p95_s'])}, thread {ms(th['gui_gap_p95_s'])}; gaps over 50 ms: "
+        f"process {em['gui_gaps_over_50ms']:.1%} of {em['gui_ticks']:,}, thread {th['gui_gaps_over_50ms']:.1%} of "
+        f"{th['gui_ticks']:,}, idle {em['gui_idle_over_50ms']:.1%}",
         f"opening the exercise (GUI thread): process {ms(em['open_gui_s'])}, thread {ms(th['open_gui_s'])}; "
         f"scoring process ready {em['process_ready_s']:.2f} s after (the window scores by itself meanwhile)",
         f"preview: first page {ms(em['preview_first_page_s'])} from the process's Arrow file "

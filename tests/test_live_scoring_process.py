@@ -188,8 +188,8 @@ APP = r"""
 import json, sys
 from sandbox_app.scenario import load_scenario
 from sandbox_app.workspace.scoring_client import ScoringClient
-ready = []
-client = ScoringClient(load_scenario("winter-storm"), sys.argv[1], lambda m: m[0] == "ready" and print(m[1], flush=True))
+client = ScoringClient(load_scenario("winter-storm"), sys.argv[1],
+                       lambda m: m[0] == "ready" and print(m[1], client.preview_dir, flush=True))
 client.start()
 sys.stdin.read()                                   # until killed
 """
@@ -208,11 +208,12 @@ def test_the_scoring_process_ends_when_the_app_is_killed(qtbot, tmp_path_factory
     app = subprocess.Popen([sys.executable, str(script), str(small_city(tmp_path_factory))], stdin=subprocess.PIPE,
                            stdout=subprocess.PIPE, text=True,
                            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
-    pid = int(app.stdout.readline())
-    assert psutil.Process(pid).ppid() == app.pid
+    pid, preview_dir = app.stdout.readline().split()
+    assert psutil.Process(int(pid)).ppid() == app.pid and Path(preview_dir).is_dir()
     app.kill()
     app.wait()
-    qtbot.waitUntil(lambda: _gone(pid), timeout=30_000)
+    qtbot.waitUntil(lambda: _gone(int(pid)), timeout=30_000)
+    assert not Path(preview_dir).exists()                     # it took its files with it
 
 
 def test_the_preview_pages_from_the_arrow_file_as_it_would_from_the_frame(qtmodeltester, session, tmp_path):

@@ -16,6 +16,7 @@ closed the city, or died (so it never outlives the app), and on ("stop",).
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import threading
 import traceback
@@ -67,11 +68,13 @@ class _State:
         return self.requests.superseded(self.generation)
 
 
-def _watch_stdin(stream, requests: _Requests) -> None:
-    """Pass requests on; when the window closes the pipe (or dies) or says stop, end the process at once."""
+def _watch_stdin(stream, requests: _Requests, preview_dir: str) -> None:
+    """Pass requests on; when the window closes the pipe (or dies) or says stop, remove the preview files and
+    end the process at once (mid-score too)."""
     while True:
         message = read_message(stream)
         if message is None or message[0] == "stop":
+            shutil.rmtree(preview_dir, ignore_errors=True)
             os._exit(0)
         requests.offer(message)
 
@@ -143,7 +146,7 @@ def main() -> int:
         return 0
     _, scenario, database, preview_dir, warm_up = hello
     requests = _Requests()
-    threading.Thread(target=_watch_stdin, args=(stream, requests), name="stdin", daemon=True).start()
+    threading.Thread(target=_watch_stdin, args=(stream, requests, preview_dir), name="stdin", daemon=True).start()
     try:
         scorer = Scorer(scenario, database, preview_dir, out)
         scorer.warm(warm_up)
