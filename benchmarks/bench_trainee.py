@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import importlib.util
 import json
 import os
@@ -93,6 +94,27 @@ def _wait(app, condition, seconds: float = 300, idle: bool = False) -> None:
             app.processEvents(flags, 5)
 
 
+class GcMeter:
+    """How long the window's own process spent in garbage collections (each holds the GIL: the GUI waits)."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        elif self._started:
+            self.pauses.append(time.perf_counter() - self._started)
+
+    def __enter__(self) -> GcMeter:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        gc.callbacks.remove(self._callback)
+
+
 class GapMeter:
     """A 5 ms timer on the GUI thread; the longest gap between its ticks is how long the GUI was blocked."""
 
@@ -143,24 +165,25 @@ def _meter_runs(app, page, runs: int, mode: str) -> dict:
     scorer = page.scorer
     scorer.timer.timeout.connect(lambda: fired.append(time.perf_counter()))  # when the debounce ends
     scorer.scored.connect(lambda _report: shown.append(time.perf_counter()))  # the meter has the figures
-    for i in range(2 * runs + 1):
-        timing = i > runs  # run 0 is a warm-up: the first score through this path
-        op = {"op": "drop"} if i % 2 == 0 else {"op": "keep"}  # each edit differs from the one before
-        fired.clear()
-        shown.clear()
-        if 0 < i <= runs:
-            gaps.start()
-        t0 = time.perf_counter()
-        page.editor.edit({"edit": "set_field", "table": "clinic_patients", "field": "sex", "op": op}, "bench")
-        _wait(app, lambda: bool(shown) and not scorer.runner.busy, 120, idle=timing)
-        if not shown:
-            raise SystemExit("the meter never updated after an edit")
-        via_process.append(scorer.via_process)
-        if timing:
-            debounced.append(shown[0] - t0)
-            worker.append(shown[0] - fired[0])
-        elif i:
-            gui_gaps.append(gaps.stop())
+    with GcMeter() as collections:
+        for i in range(2 * runs + 1):
+            timing = i > runs  # run 0 is a warm-up: the first score through this path
+            op = {"op": "drop"} if i % 2 == 0 else {"op": "keep"}  # each edit differs from the one before
+            fired.clear()
+            shown.clear()
+            if 0 < i <= runs:
+                gaps.start()
+            t0 = time.perf_counter()
+            page.editor.edit({"edit": "set_field", "table": "clinic_patients", "field": "sex", "op": op}, "bench")
+            _wait(app, lambda: bool(shown) and not scorer.runner.busy, 120, idle=timing)
+            if not shown:
+                raise SystemExit("the meter never updated after an edit")
+            via_process.append(scorer.via_process)
+            if timing:
+                debounced.append(shown[0] - t0)
+                worker.append(shown[0] - fired[0])
+            elif i:
+                gui_gaps.append(gaps.stop())
     if via_process.count(mode == "process") != len(via_process):
         raise SystemExit(f"the {mode} path was not the one measured")
     w_med, w_p95 = _median_p95(worker)
@@ -168,7 +191,8 @@ def _meter_runs(app, page, runs: int, mode: str) -> dict:
     return {"worker_median_s": w_med, "worker_p95_s": w_p95, "with_debounce_median_s": d_med,
             "with_debounce_p95_s": d_p95, "gui_longest_gap_s": max(gui_gaps),
             "gui_gap_median_s": statistics.median(gui_gaps), "gui_gap_p95_s": _median_p95(gaps.gaps)[1],
-            "gui_gaps_over_50ms": gaps.over(0.05), "gui_ticks": len(gaps.gaps)}
+            "gui_gaps_over_50ms": gaps.over(0.05), "gui_ticks": len(gaps.gaps),
+            "gc_pauses": len(collections.pauses), "gc_longest_s": max(collections.pauses, default=0.0)}
 
 
 def _open(app, page, session, share, mode: str) -> dict:
@@ -286,6 +310,8 @@ def render(result: dict) -> str:
         f"  5 ms ticks: p95 gap process {ms(em['gui_gap_p95_s'])}, thread {ms(th['gui_gap_p95_s'])}; gaps over 50 ms: "
         f"process {em['gui_gaps_over_50ms']:.1%} of {em['gui_ticks']:,}, thread {th['gui_gaps_over_50ms']:.1%} of "
         f"{th['gui_ticks']:,}, idle {em['gui_idle_over_50ms']:.1%}",
+        f"  garbage collections in the window's process while scoring: process path {em['gc_pauses']} (longest "
+        f"{ms(em['gc_longest_s'])}), thread path {th['gc_pauses']} (longest {ms(th['gc_longest_s'])})",
         f"opening the exercise (GUI thread): process {ms(em['open_gui_s'])}, thread {ms(th['open_gui_s'])}; "
         f"scoring process ready {em['process_ready_s']:.2f} s after (the window scores by itself meanwhile)",
         f"preview: first page {ms(em['preview_first_page_s'])} from the process's Arrow file "
