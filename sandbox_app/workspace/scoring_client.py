@@ -4,7 +4,8 @@
 the database path and the warm-up share, and then reads its answers, calling `on_message(message)` on that
 thread for each one (a "scored" answer arrives with its preview file already memory-mapped, so the caller's
 thread does no I/O). When the process ends without being asked to (it crashed or was killed), the last
-message is ("died", sentence). `close()` closes the process's stdin, which ends it; a process that does not
+message is ("died", sentence). The process runs in a session of its own, so a terminal's Ctrl+C or hang-up
+reaches only the app, which then closes it. `close()` closes the process's stdin, which ends it; a process that does not
 end within two seconds is killed. The process also ends by itself when this one dies (its stdin closes),
 and an `atexit` hook closes every client still open, so no scoring process outlives the app.
 """
@@ -113,7 +114,8 @@ class ScoringClient:
                 if self._closing:
                     return
                 self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                                stderr=self._stderr, env=env, close_fds=True)
+                                                stderr=self._stderr, env=env, close_fds=True,
+                                                start_new_session=True)  # Ctrl+C in a terminal: the app decides
             hello = ("hello", self.scenario, self.database, str(self.preview_dir), warm_up)
             if not self.send(hello):
                 raise OSError("the scoring process did not take its first message")
