@@ -86,7 +86,8 @@ class LiveScorer(QObject):
         self.notice.emit(sentence)
         if self._active is self.process:
             self._active = self.thread_runner
-            self._start()  # what the process had in flight (or the share as it stands) is scored here
+            if self.process.lost_in_flight and not self.timer.isActive():
+                self._start()  # what the process had in flight is scored here (a pending edit will be anyway)
 
     def shutdown(self) -> None:
         self.timer.stop()

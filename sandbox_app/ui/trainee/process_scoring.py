@@ -52,6 +52,7 @@ class ProcessScorer(QObject):
         self._current: int | None = None     # generation awaiting its answer
         self._cancelled_to = 0
         self.dropped = 0                      # answers of superseded requests thrown away (tests read it)
+        self.lost_in_flight = False           # it died with a request unanswered (the caller scores it again)
 
     @property
     def busy(self) -> bool:
@@ -139,6 +140,7 @@ class ProcessScorer(QObject):
         from sandbox_app.workspace.scoring_client import DIED
 
         was_busy = self.busy
+        self.lost_in_flight = was_busy
         self.dead, self.ready, self._current = True, False, None
         if was_busy:
             self.busy_changed.emit(False)
