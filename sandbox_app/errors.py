@@ -14,6 +14,12 @@ def clip(value: object, limit: int = MAX_PART) -> str:
     return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
 
 
+# What a window says when background work fails for a reason that is not the user's (tasks, scoring process).
+MEMORY_MESSAGE = "This needs more memory than the computer has; try a smaller share."
+BUG_MESSAGE = ("Something went wrong while working on this; the details are in the log file "
+               "(Help → Open the log folder).")
+
+
 @dataclass(frozen=True)
 class Problem:
     """One located problem in a user's file: ``file:line: field.path: message (hint)``.

@@ -72,6 +72,10 @@ class Extract:
     aggregate: AggregateResult | None = None
 
     @property
+    def is_aggregate(self) -> bool:
+        return self.aggregate is not None
+
+    @property
     def frame(self) -> pd.DataFrame:
         """What the recipient gets: the aggregate table, the single part's rows, or every part's rows with a
         leading `source_table` column."""

@@ -3,7 +3,9 @@
 The extract preview can hold 100,000 rows: nothing is copied into widgets, and cells are read in blocks of
 BLOCK rows of one column, only when a view paints a cell of that block (a bounded cache keeps the recent
 blocks), so the first page costs a few hundred values, not the whole column, and jumping to the last row
-costs one block. Rows and columns can be highlighted (a score
+costs one block. The frame may also be a pyarrow Table (the live meter's extract, memory-mapped from the
+scoring process's file): blocks are then sliced from it, so rows never painted are never read. Rows and
+columns can be highlighted (a score
 report finding points at them); highlighting is shown with a marker in the header as well as a colour.
 """
 
@@ -37,6 +39,10 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+def _is_arrow(frame) -> bool:
+    return hasattr(frame, "column_names")
+
+
 def highlight_brush() -> QBrush:
     """The highlight colour of the current palette, softened so text stays readable in light and dark."""
     palette = QApplication.palette()
@@ -52,7 +58,8 @@ class FrameModel(QAbstractTableModel):
     def __init__(self, frame: pd.DataFrame | None = None, parent=None) -> None:
         super().__init__(parent)
         self._frame = pd.DataFrame()
-        self._blocks: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
+        self._names: list[str] = []
+        self._blocks: OrderedDict[tuple[int, int], np.ndarray | list] = OrderedDict()
         self._rows: set[int] = set()
         self._highlight_columns: set[str] = set()
         self.cells_formatted = 0  # how many cells were ever turned into text (tests: nothing eager)
@@ -62,12 +69,15 @@ class FrameModel(QAbstractTableModel):
     # ---------------------------------------------------------------------------------- content
 
     @property
-    def frame(self) -> pd.DataFrame:
+    def frame(self):
+        """The DataFrame or pyarrow Table shown."""
         return self._frame
 
-    def set_frame(self, frame: pd.DataFrame) -> None:
+    def set_frame(self, frame) -> None:
+        """Show a DataFrame or a pyarrow Table (anything with `column_names` and `slice`)."""
         self.beginResetModel()
         self._frame = frame
+        self._names = [str(c) for c in (frame.column_names if _is_arrow(frame) else frame.columns)]
         self._blocks.clear()
         self._rows = set()
         self.endResetModel()
@@ -81,6 +91,10 @@ class FrameModel(QAbstractTableModel):
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, max(self.columnCount() - 1, 0))
         self.headerDataChanged.emit(Qt.Orientation.Vertical, 0, max(self.rowCount() - 1, 0))
 
+    def clear_rows(self) -> None:
+        """No rows, the same columns (a refusal shares nothing)."""
+        self.set_frame(self._frame.slice(0, 0) if _is_arrow(self._frame) else self._frame.iloc[0:0])
+
     @property
     def highlighted_rows(self) -> set[int]:
         return set(self._rows)
@@ -90,7 +104,10 @@ class FrameModel(QAbstractTableModel):
         block = self._blocks.get(key)
         if block is None:
             start = key[1] * BLOCK
-            block = self._frame.iloc[start:start + BLOCK, col].to_numpy(dtype=object)
+            if _is_arrow(self._frame):
+                block = self._frame.column(col).slice(start, BLOCK).to_pylist()
+            else:
+                block = self._frame.iloc[start:start + BLOCK, col].to_numpy(dtype=object)
             self._blocks[key] = block
             if len(self._blocks) > CACHED_BLOCKS:
                 self._blocks.popitem(last=False)
@@ -104,25 +121,25 @@ class FrameModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._frame)
 
     def columnCount(self, parent: _Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._frame.columns)
+        return 0 if parent.isValid() else len(self._names)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._frame) or index.column() >= len(self._frame.columns):
+        if not index.isValid() or index.row() >= len(self._frame) or index.column() >= len(self._names):
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             self.cells_formatted += 1
             return cell_text(self._value(index.row(), index.column()))
         if role == Qt.ItemDataRole.BackgroundRole:
-            name = str(self._frame.columns[index.column()])
+            name = self._names[index.column()]
             if index.row() in self._rows or name in self._highlight_columns:
                 return highlight_brush()
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal:
-            if section >= len(self._frame.columns):
+            if section >= len(self._names):
                 return None
-            name = str(self._frame.columns[section])
+            name = self._names[section]
             if role == Qt.ItemDataRole.DisplayRole:
                 return f"▶ {name}" if name in self._highlight_columns else name
             if role == Qt.ItemDataRole.FontRole and name in self._highlight_columns:

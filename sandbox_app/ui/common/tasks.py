@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from sandbox_app.errors import SandboxError
+from sandbox_app.errors import BUG_MESSAGE, MEMORY_MESSAGE, SandboxError
 from synthetic.progress import Cancelled
 
 log = logging.getLogger("city_sandbox.ui")
@@ -73,11 +73,10 @@ class _Task(QRunnable):
         except SandboxError as err:
             outcome = ("failed", str(err))
         except MemoryError:
-            outcome = ("failed", "This needs more memory than the computer has; try a smaller share.")
+            outcome = ("failed", MEMORY_MESSAGE)
         except Exception:  # a bug: the window shows a calm message, the details go to the log file
             log.error("background task failed\n%s", traceback.format_exc())
-            outcome = ("failed", "Something went wrong while working on this; the details are in the log file "
-                                 "(Help → Open the log folder).")
+            outcome = ("failed", BUG_MESSAGE)
         if outcome[0] == "finished" and self.state.is_cancelled():
             outcome = ("cancelled", None)
         try:

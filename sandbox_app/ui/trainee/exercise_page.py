@@ -37,6 +37,7 @@ from sandbox_app.ui.trainee.attempts_view import AttemptsView
 from sandbox_app.ui.trainee.json_tab import ShareJsonTab
 from sandbox_app.ui.trainee.live_scoring import LiveScorer
 from sandbox_app.ui.trainee.meter import RiskMeter
+from sandbox_app.ui.trainee.process_scoring import ProcessScorer, process_scoring_wanted
 from sandbox_app.ui.trainee.reading_panes import AgreementPane, BriefPane, CatalogPane, TraineeBrief
 from sandbox_app.ui.trainee.report_view import ScoreReportView, finding_fix, finding_rows
 from sandbox_app.ui.trainee.share_builder import ShareBuilderView
@@ -74,6 +75,7 @@ class ExercisePage(QWidget):
         self.builder: ShareBuilderView | None = None
         self.json_tab: ShareJsonTab | None = None
         self.scorer: LiveScorer | None = None
+        self.process_scorer: ProcessScorer | None = None  # the open city's scoring process (started lazily)
         self.editor: ShareEditor | None = None
         self.last_report = None
         self.live_report = None
@@ -196,7 +198,13 @@ class ExercisePage(QWidget):
     # ---------------------------------------------------------------------------- opening things
 
     def open_session(self, session, exercise_id: str | None = None) -> None:
+        self.close_exercise()
+        self._stop_process()
         self.session = session
+        if process_scoring_wanted():
+            self.process_scorer = ProcessScorer(session, self)
+            self.process_scorer.died.connect(self.message)
+        self.meter.show_notice("")
         self.key = scenario_key(session.scenario)
         self.title.setText(f"<b>{session.scenario.title}</b>")
         hide_attack = bool((session.settings or {}).get("hide_attack_replay"))
@@ -259,8 +267,9 @@ class ExercisePage(QWidget):
         self.builder_holder.layout().addWidget(self.builder)
         self.json_tab = ShareJsonTab(self.editor)
         self.json_holder.layout().addWidget(self.json_tab)
-        self.scorer = LiveScorer(session, exercise, self)
+        self.scorer = LiveScorer(session, exercise, self, process=self.process_scorer)
         self.scorer.updating.connect(self.meter.set_updating)
+        self.scorer.notice.connect(self.meter.show_notice)
         # The preview is redrawn when the score lands, not when the extract is ready mid-score: painting it
         # calls into Python for every visible cell, and each call waits for the worker to hand over the GIL,
         # which froze typing for 100-150 ms on a 100k-row extract (27-50 ms without).
@@ -320,9 +329,16 @@ class ExercisePage(QWidget):
             self.editor = None
         self.exercise = None
 
+    def _stop_process(self) -> None:
+        if self.process_scorer is not None:
+            self.process_scorer.shutdown()
+            self.process_scorer.deleteLater()
+            self.process_scorer = None
+
     def shutdown(self) -> None:
         self.clock_timer.stop()
         self.close_exercise()
+        self._stop_process()
         self.submit_runner.shutdown()
 
     # ---------------------------------------------------------------------------- live updates
@@ -338,7 +354,7 @@ class ExercisePage(QWidget):
     def _changed(self, document) -> None:
         if getattr(document, "decision", "share") == "refuse":
             self.meter.show_refusal()
-            self.preview_model.set_frame(self.preview_model.frame.iloc[0:0])
+            self.preview_model.clear_rows()
             self.preview_label.setText("You are refusing the request: nothing is shared.")
             return
         self.scorer.schedule(document)
@@ -348,7 +364,7 @@ class ExercisePage(QWidget):
         if frame is self.preview_model.frame:
             return  # the same extract again (delivered early, then with its score)
         self.preview_model.set_frame(frame)
-        kind = "cells" if extract.aggregate is not None else "records"
+        kind = "cells" if extract.is_aggregate else "records"
         if not len(frame.columns):
             self.preview_label.setText("Nothing is shared yet: tick a table and the fields to share in the builder.")
         else:
@@ -356,6 +372,8 @@ class ExercisePage(QWidget):
                                        f"{len(frame.columns)} fields.")
 
     def _live_scored(self, report) -> None:
+        """A score of the share on screen: a ScoreReport (scored in the window) or a LiveResult (by the
+        scoring process, its extract a memory-mapped Arrow table); the meter reads both alike."""
         self.live_report = report
         self.meter.show_report(report, self.agreement)
         if report.extract is not None:

@@ -192,6 +192,11 @@ class RiskMeter(QFrame):
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet(f"color: {BAD};")
         layout.addWidget(self.problem)
+        self.notice = QLabel("")
+        self.notice.setWordWrap(True)
+        self.notice.setAccessibleName("meter notice")
+        self.notice.hide()
+        layout.addWidget(self.notice)
 
     def set_agreement(self, agreement) -> None:
         k = agreement.k if agreement else 11
@@ -208,6 +213,11 @@ class RiskMeter(QFrame):
         """The share cannot be scored as it stands (e.g. an unknown field): say why, keep the old figures dim."""
         self.status.setText("The share cannot be measured yet:")
         self.problem.setText(message)
+
+    def show_notice(self, sentence: str) -> None:
+        """How the meter works now (e.g. its background scorer stopped and it scores inside the window)."""
+        self.notice.setText(sentence)
+        self.notice.setVisible(bool(sentence))
 
     def show_refusal(self) -> None:
         self.status.setText("You are refusing this request: nothing is shared. Submit to see how the refusal "
