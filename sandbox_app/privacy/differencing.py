@@ -109,7 +109,8 @@ def _prior_partitions(ctx: ShareContext) -> list[_Partition]:
         try:
             doc = load_answer(ctx.scenario, release.share)
             key = doc.model_dump_json()
-            extract = ctx.db.memo(("prior-release", key), lambda d=doc: apply_share(ctx.db, d))
+            extract = ctx.db.memo(("prior-release", key), lambda d=doc: apply_share(
+                ctx.db, d, zip3_populations=ctx.scenario.zip3_populations))
         except SandboxError:
             continue  # validate reports a broken prior release; scoring does not stop for it
         out += ctx.db.memo(("prior-release-partitions", release.title, key),

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sandbox_app.sharing.grains import DATE_GRAINS
+from sandbox_app.sharing.zip3 import zip3_of
 from synthetic.check import did_you_mean
 from synthetic.names import STREET_SUFFIXES
 
@@ -223,8 +224,9 @@ def is_flag(values: pd.Series) -> bool:
 
 def generalize(values: pd.Series, info: dict, to: str, *, width: float | None = None, size: float | None = None,
                places: Places | None = None, partner: pd.Series | None = None,
-               reference: dt.date | None = None) -> pd.Series:
-    """Coarser values: year '1956', quarter '1956-Q2', month '1956-04', band '60-69', zip3 '441',
+               reference: dt.date | None = None, large: frozenset[str] | None = None) -> pd.Series:
+    """Coarser values: year '1956', quarter '1956-Q2', month '1956-04', band '60-69', zip3 '441' (or '000'
+    where the area is not in `large`, the HIPAA rule: sharing/zip3.py; without `large`, three digits always),
     neighbourhood (from a ZIP, an address, or lat with `partner` lon / lon with `partner` lat), grid
     (coordinates rounded to `size` degrees). `info` is the column's data-dictionary row."""
     if to in DATE_GRAINS:
@@ -232,6 +234,8 @@ def generalize(values: pd.Series, info: dict, to: str, *, width: float | None = 
     if to == "band":
         return band(values, width or 10)
     if to == "zip3":
+        if large is not None:
+            return per_distinct(values, lambda d: zip3_of(d, large))
         return per_distinct(values, lambda d: [str(v).strip()[:3] for v in d])
     if to == "grid":
         return grid(values, size or 0.01)
