@@ -60,13 +60,13 @@ def test_the_same_table_minus_a_few_people_gives_them_away(db):
     (found,) = _differencing(report)
     assert found.evidence["prior_releases"] == ["Powered equipment by ZIP, last quarter"]
     example = found.examples[0]
-    terms = {(t["source"], t["coefficient"]) for t in example["terms"]}
+    terms = {(t.source, t.coefficient) for t in example.terms}
     assert terms == {("this share", -1), ("Powered equipment by ZIP, last quarter", 1)}
-    (zip_code,) = {t["cell"]["zip"] for t in example["terms"]}
-    assert example["difference"] == _truth(db, f"equipment == 'cpap' and zip == '{zip_code}'")
-    assert 1 <= example["difference"] < 11
+    (zip_code,) = {t.cell["zip"] for t in example.terms}
+    assert example.difference == _truth(db, f"equipment == 'cpap' and zip == '{zip_code}'")
+    assert 1 <= example.difference < 11
     # the arithmetic in the evidence is the published counts themselves
-    assert sum(t["coefficient"] * t["count"] for t in example["terms"]) == example["difference"]
+    assert sum(t.coefficient * t.count for t in example.terms) == example.difference
 
 
 def test_three_releases_whose_pairs_are_all_safe_still_combine(db):
@@ -78,9 +78,9 @@ def test_three_releases_whose_pairs_are_all_safe_still_combine(db):
                                                                  aggregate=TOTAL))
     (found,) = _differencing(report)
     (example,) = found.examples
-    assert example["difference"] == _truth(db, "equipment == 'ventilator'") < 11
-    assert sorted(t["coefficient"] for t in example["terms"]) == [-1, 1, 1]
-    assert sum(t["coefficient"] * t["count"] for t in example["terms"]) == example["difference"]
+    assert example.difference == _truth(db, "equipment == 'ventilator'") < 11
+    assert sorted(t.coefficient for t in example.terms) == [-1, 1, 1]
+    assert sum(t.coefficient * t.count for t in example.terms) == example.difference
 
 
 def test_a_suppressed_cell_is_a_published_margin_minus_the_other_cells_of_its_row(db):
@@ -92,9 +92,9 @@ def test_a_suppressed_cell_is_a_published_margin_minus_the_other_cells_of_its_ro
     report = score_share(db, scenario, "welfare-checks", share({"zip": {"op": "keep"}}, where=USERS,
                                                                  aggregate=BY_ZIP))
     (found,) = _differencing(report)
-    example = next(e for e in found.examples if any(t["cell"] == {"area": "west"} for t in e["terms"]))
-    assert example["difference"] == _truth(db, f"{USERS} and zip == '44102'")
-    assert {(t["source"], str(t["cell"]), t["coefficient"]) for t in example["terms"]} == {
+    example = next(e for e in found.examples if any(t.cell == {"area": "west"} for t in e.terms))
+    assert example.difference == _truth(db, f"{USERS} and zip == '44102'")
+    assert {(t.source, str(t.cell), t.coefficient) for t in example.terms} == {
         ("Equipment users, west and east", "{'area': 'west'}", 1), ("this share", "{'zip': '44101'}", -1)}
     assert set(found.row_positions) == {HEALTH}  # the rows behind the recovered cell, in this share's table
 
@@ -106,8 +106,8 @@ def test_a_count_the_earlier_tables_already_give_away_is_not_this_shares_finding
                          ("Clients without equipment by ZIP", _doc(f"not ({USERS})")))
     report = score_share(db, scenario, "welfare-checks", share({"zip": {"op": "keep"}}, where=USERS,
                                                                  aggregate=BY_ZIP))
-    terms = [t for f in _differencing(report) for e in f.examples for t in e["terms"]]
-    assert {"zip": "44102"} not in [t["cell"] for t in terms]
+    terms = [t for f in _differencing(report) for e in f.examples for t in e.terms]
+    assert {"zip": "44102"} not in [t.cell for t in terms]
 
 
 def test_two_tables_of_one_share_with_nested_filters(db):
@@ -119,7 +119,7 @@ def test_two_tables_of_one_share_with_nested_filters(db):
     report = score_share(db, SCENARIO, "welfare-checks", parse_share_text(json.dumps(doc)))
     (found,) = _differencing(report)
     assert found.evidence["prior_releases"] == [] and "its own tables" in found.message
-    assert {t["kind"] for e in found.examples for t in e["terms"]} == {"rows"}
+    assert {t.kind for e in found.examples for t in e.terms} == {"rows"}
 
 
 def test_republishing_the_same_cells_or_supersets_reveals_nothing_new(db):

@@ -15,6 +15,7 @@ import pandas as pd
 from sandbox_app.errors import SandboxError
 from sandbox_app.privacy.catalogue import Finding, finding, rows_where
 from sandbox_app.privacy.context import ShareContext
+from sandbox_app.privacy.examples import CountTerm, DifferencingExample
 from sandbox_app.privacy.recovery import MAX_DENSE_EQUATIONS, MAX_DENSE_UNKNOWNS, solve
 from sandbox_app.sharing.apply import Extract, apply_share
 
@@ -211,9 +212,9 @@ def _finding(ctx: ShareContext, table: str, partitions, meta, targets, atom_of_r
         terms = []
         for eq, coef in sorted(combo.items(), key=lambda kv: (-abs(kv[1]), kv[0])):
             i, kind, label, count = meta[eq]
-            terms.append({"source": partitions[i].source, "table": table, "kind": kind, "cell": label,
-                          "count": count, "coefficient": int(coef) if float(coef).is_integer() else coef})
-        examples.append({"difference": size, "terms": terms[:TERMS_SHOWN], "terms_total": len(terms)})
+            terms.append(CountTerm(partitions[i].source, table, kind, label, count,
+                                   int(coef) if float(coef).is_integer() else coef))
+        examples.append(DifferencingExample(size, tuple(terms[:TERMS_SHOWN]), len(terms)))
     for _, _, combo in targets:
         sources += [partitions[meta[eq][0]].source for eq in combo]
     sources = list(dict.fromkeys(sorted(set(sources), key=lambda s: (s != THIS_SHARE, s))))

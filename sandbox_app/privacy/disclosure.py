@@ -10,9 +10,10 @@ import pandas as pd
 
 from sandbox_app.privacy.catalogue import Finding, finding, rows_where
 from sandbox_app.privacy.context import ShareContext, identifies, is_quasi, is_sensitive
+from sandbox_app.privacy.examples import ClassExample, RowExample
 from sandbox_app.privacy.fixes import remove_field, set_field
 from sandbox_app.privacy.linkage import run_linkage
-from sandbox_app.privacy.metrics import classes_below, risk_metrics
+from sandbox_app.privacy.metrics import SIZE, classes_below, risk_metrics
 from sandbox_app.privacy.targeting import selected_residents
 from sandbox_app.privacy.usefulness import grain_satisfies
 from sandbox_app.sharing.aggregate import recoverable_mask
@@ -213,7 +214,8 @@ def check_k_and_risk(ctx: ShareContext) -> list[Finding]:
             out.append(finding("k_anonymity", f"{table}: {m.unique_records:,} records are unique on "
                                f"{', '.join(m.quasi_identifiers)}; the smallest group has {m.k_anonymity} "
                                f"(needed: {k_needed}); {risk_text}.", severity=severity,
-                               fields=m.quasi_identifiers, rows=m.records_at_risk, examples=m.smallest_classes[:3],
+                               fields=m.quasi_identifiers, rows=m.records_at_risk, examples=[ClassExample({k: v for k, v in c.items() if k != SIZE}, int(c[SIZE]))
+                                         for c in m.smallest_classes[:3]],
                                hint=hint, fix=fix, evidence=evidence, clause=ctx.clause_for("k_anonymity"),
                                row_positions=below))
         elif risky:
@@ -358,7 +360,7 @@ def check_linkage(ctx: ShareContext) -> list[Finding]:
                                f"{', '.join(result.on)} correctly singles out {result.reidentified_residents:,} "
                                f"residents ({result.matched_uniquely:,} unique matches of "
                                f"{result.attempted:,} records).", fields=list(result.on),
-                               rows=result.reidentified, examples=[int(i) for i in result.example_rows[:5]],
+                               rows=result.reidentified, examples=[RowExample(table, int(i)) for i in result.example_rows[:5]],
                                row_positions={table: list(result.row_positions)},
                                hint=_linkage_hint(fix), fix=fix,
                                clause=ctx.clause_for("linkage_attack"),
