@@ -174,7 +174,9 @@ class _DistinctResults:
     def take(self, codes: np.ndarray, op: Callable[[pd.Series], pd.Series]) -> pd.Series:
         with self.lock:
             present = codes[codes >= 0]
-            missing = np.unique(present[~self.done[present]])
+            wanted = np.zeros(len(self.uniques), dtype=bool)  # (a lookup: numpy 2's hashing unique is slow)
+            wanted[present] = True
+            missing = np.flatnonzero(wanted & ~self.done)
             if len(missing):
                 values = op(pd.Series(self.uniques[missing], dtype=object))
                 self.results[missing] = values.to_numpy(dtype=object, na_value=None)
