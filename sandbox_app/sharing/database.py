@@ -255,16 +255,15 @@ class CityDatabase:
         if columns is None:
             return self.read_table("_residents").drop(columns=[ROW_ID])
         wanted = ["resident_id", *sorted(set(columns) - {"resident_id"})]
+        # Through read_table's per-column cache: two rules asking for different columns share the ids.
+        return self.memo(("_residents", "columns", tuple(wanted)),
+                         lambda: self.read_table("_residents", wanted)[wanted])
 
-        def load() -> pd.DataFrame:
-            fast = self._read_fast("_residents", "rowid", "_residents", wanted)
-            frame = pd.DataFrame({c: fast[c] for c in wanted}, copy=False) if fast is not None else self._read_sql(
-                "SELECT " + ", ".join(_quote(c) for c in wanted) + " FROM _residents ORDER BY rowid")
-            for column in frame.columns:
-                data_type = str(self._info.get(("_residents", column), {}).get("data_type") or "")
-                frame[column] = _typed(frame[column], data_type)
-            return frame
-        return self.memo(("_residents", "columns", tuple(wanted)), load)
+    def zip3_counts(self) -> dict[str, int]:
+        """Residents per first three characters of their ZIP (counted by SQLite; nulls left out)."""
+        return self.memo(("_residents", "zip3-counts"), lambda: {
+            str(z): int(n) for z, n in self._query("SELECT substr(CAST(zip AS TEXT), 1, 3) AS z, count(*) "
+                                                  "FROM _residents WHERE zip IS NOT NULL GROUP BY z")})
 
     def resident_places(self) -> pd.DataFrame:
         """zip, neighbourhood, address, lat, lon of every resident (facilitator data; the city's gazetteer)."""

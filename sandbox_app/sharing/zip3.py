@@ -26,8 +26,7 @@ def zip3_limit() -> int:
 
 def zip3_populations(db, declared: Mapping[str, int] | None = None) -> tuple[dict[str, int], str]:
     """Population of every ZIP3 area and where the figures come from (DECLARED or COUNTED)."""
-    counted = db.memo(("_residents", "zip3-counts"), lambda: {
-        str(z): int(n) for z, n in db.residents(["zip"])["zip"].astype(str).str[:3].value_counts().items()})
+    counted = db.zip3_counts()
     if declared:
         return {**counted, **{str(z): int(n) for z, n in declared.items()}}, DECLARED
     return counted, COUNTED
