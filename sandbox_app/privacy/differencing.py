@@ -80,6 +80,8 @@ def _aggregate_partition(source: str, new: bool, extract: Extract) -> _Partition
 
 def _row_partition(source: str, new: bool, part) -> _Partition | None:
     frame = part.frame
+    if any(frame[c].nunique(dropna=False) > MAX_ROW_CELLS for c in frame.columns):  # cheap early way out
+        return None
     if frame.shape[1]:
         cell = frame.groupby(list(frame.columns), dropna=False, sort=False, observed=True).ngroup().to_numpy()
     else:
