@@ -98,7 +98,7 @@ def cmd_apply(args) -> int:
     db = open_scenario_database(scenario, args.db)
     try:
         extract = apply_share(db, share, holding_department=exercise.holding_department if exercise else None,
-                              file=args.share)
+                              file=args.share, zip3_populations=scenario.zip3_populations)
         export_csv(extract, args.out, force=args.force)
     finally:
         db.close()

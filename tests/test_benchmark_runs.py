@@ -13,7 +13,8 @@ SUMMARY_KEYS = ["gen_vs_naive", "gen_vs_naive_pragmas", "gen_vs_write_limit", "n
                 "naive_pragmas_records_per_s", "gen_records_per_s",
                 "write_limit_records_per_s", "gen_peak_rss_mb", "score_cold_ms", "score_median_ms",
                 "score_p95_ms", "score_naive_ms", "score_change_median_ms", "score_change_p95_ms",
-                "score_change_first_ms", "score_cold_process_s", "read_cold_process_s", "help_s", "help_python_s",
+                "score_change_first_ms", "score_cold_process_s", "score_cold_cpu_s", "score_cold_naive_process_s",
+                "score_cold_naive_cpu_s", "score_cold_vs_naive", "score_cold_cpu_vs_naive", "read_cold_process_s", "help_s", "help_python_s",
                 "help_python_pandas_s", "linkage_s", "peak_rss_mb"]
 
 
@@ -32,6 +33,6 @@ def test_benchmark_quick_run_reports_every_figure(tmp_path):
     details = result["details"]
     assert details["score"]["extract_rows"] > 0
     assert details["score"]["changed_op"] != {"op": "generalize", "to": "year"}  # the edit is a real change
-    assert details["score_cold"]["verdict"] == details["score"]["verdict"]
+    assert details["score_cold"]["verdict"] == details["score"]["verdict"] == details["score_cold_naive"]["verdict"]
     assert details["generate"]["rows"]["_residents"] == 20_000
     assert result["machine"]["nproc"] >= 1

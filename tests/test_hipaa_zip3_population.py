@@ -1,5 +1,6 @@
-"""HIPAA ZIP3: a scenario can declare each ZIP3 area's real population; hipaa_zip3 uses it and says so, and
-publishing 000 for a small area (a derived field) satisfies the rule."""
+"""HIPAA ZIP3: a scenario can declare each ZIP3 area's real population; `generalize … zip3` writes 000 for
+every area of 20,000 people or fewer itself, hipaa_zip3 uses the same populations and says which, and the
+linkage attack coarsens the public roll the same way."""
 
 from __future__ import annotations
 
@@ -30,20 +31,48 @@ def _zip3(db, scenario, fields=ZIP3, where=None):
     return by_rule(report, "hipaa_zip3")
 
 
-def test_counted_synthetic_residents_make_a_small_area_and_the_message_says_so(db):
-    (found,) = _zip3(db, SCENARIO)  # 3,000 synthetic residents: every area is "small"
-    assert "counted among the city's synthetic residents" in found.message and "441" in found.message
+def _published(db, scenario, where=None) -> set:
+    report = score_share(db, scenario, "welfare-checks", share(ZIP3, deidentified=True, where=where))
+    return set(report.extract.parts[0].frame["zip"].dropna())
 
 
-def test_a_declared_census_population_over_the_limit_passes(db):
-    # (mistyped ZIPs such as 442xx are areas of their own, with no declared population: filtered out here)
-    assert _zip3(db, _declaring({"441": 52_000}), where="startswith(zip, '441')") == []
-    assert _zip3(db, _declaring({"441": 52_000}))  # …and small when they are published
+def test_generalize_zip3_writes_000_for_areas_counted_small(db):
+    # 3,000 synthetic residents: every area is small, so the op publishes 000 (mistyped ZIPs keep their
+    # non-digit head, which is no area's ZIP3) and the rule passes.
+    assert {v for v in _published(db, SCENARIO) if v.isdigit()} == {"000"}
+    assert _zip3(db, SCENARIO) == []
 
 
-def test_a_declared_small_population_fails_and_names_its_source(db):
-    (found,) = _zip3(db, _declaring({"441": 9_000}))
+def test_generalize_zip3_keeps_the_digits_of_a_declared_large_area(db):
+    scenario = _declaring({"441": 52_000})  # 442 (the mistyped 442xx) is not declared: counted, small
+    assert {v for v in _published(db, scenario) if v.isdigit()} == {"441", "000"}
+    assert _zip3(db, scenario) == []
+    assert {v for v in _published(db, _declaring({"441": 20_000})) if v.isdigit()} == {"000"}  # 20,000: small
+
+
+def test_five_digit_zips_fail_and_the_fix_is_the_op_itself(db):
+    scenario = _declaring({"441": 52_000})
+    fields = {"zip": {"op": "keep"}, "equipment": {"op": "keep"}}
+    (found,) = _zip3(db, scenario, fields)
+    assert "declared by the scenario" not in found.message and "five-digit" in found.message
+    assert found.fix[0]["op"] == {"op": "generalize", "to": "zip3"}
+    assert "generalize to zip3 does this" in found.hint
+    assert _zip3(db, scenario, ZIP3) == []  # the fix applied
+
+
+def test_a_declared_small_population_is_named_in_a_derived_fields_finding(db):
+    leaky = {"zip3": {"op": "derive", "expr": "if(startswith(zip, '441'), '441', '000')"}, "equipment": {"op": "keep"}}
+    (found,) = _zip3(db, _declaring({"441": 9_000}), leaky)
     assert "declared by the scenario" in found.message and found.evidence["limit"] == 20_000
+
+
+def test_the_linkage_attack_coarsens_the_roll_as_the_share_does(db):
+    # Writing 000 must not hide rows from the attack: the roll's ZIPs become 000 the same way, so birth
+    # date and sex still link (were the roll cut to 441, nothing would match and the risk would read 0).
+    fields = {"birth_date": {"op": "keep"}, "sex": {"op": "keep"}, "zip": {"op": "generalize", "to": "zip3"}}
+    report = score_share(db, SCENARIO, "welfare-checks", share(fields, deidentified=True))
+    assert {v for v in report.extract.parts[0].frame["zip"].dropna() if v.isdigit()} == {"000"}
+    assert report.linkage["ph_home_health_clients"].matched_uniquely > 0
 
 
 def test_publishing_000_for_the_small_area_passes(db):
@@ -53,11 +82,12 @@ def test_publishing_000_for_the_small_area_passes(db):
     assert _zip3(db, _declaring({"441": 9_000}), leaky)  # the mistyped ZIPs stay five digits
 
 
-def test_the_fix_writes_000_where_the_area_is_small(db):
-    scenario = _declaring({"441": 9_000, "442": 40_000})
-    (found,) = _zip3(db, scenario)
-    assert found.fix == [{"edit": "remove_field", "table": "ph_home_health_clients", "field": "zip"}] or \
-        "'000'" in found.fix[0]["op"]["expr"]
+def test_a_derived_fields_fix_writes_000_where_the_area_is_small(db):
+    scenario = _declaring({"441": 52_000})
+    derived = {"area": {"op": "derive", "expr": "trim(zip)"}, "equipment": {"op": "keep"}}
+    (found,) = _zip3(db, scenario, derived)
+    assert found.fix[0]["op"] == {"op": "derive", "expr": "if(startswith(zip, '441'), '441', '000')"}
+    assert _zip3(db, scenario, {"area": found.fix[0]["op"], "equipment": {"op": "keep"}}) == []
 
 
 def test_zip3_keys_must_be_three_digits():

@@ -133,7 +133,7 @@ def test_unkeyed_hash_is_flagged_but_keyed_pseudonym_is_not(db):
 def test_free_text_with_phone_numbers_is_flagged(db):
     report = score_share(db, SCENARIO, "welfare-checks", share({"nurse_notes": {"op": "keep"}}))
     leak = next(f for f in report.findings if f.rule == "free_text_identifiers")
-    assert leak.rows > 0 and all("555-01" in e or any(ch.isdigit() for ch in e) for e in leak.examples)
+    assert leak.rows > 0 and all("555-01" in e or any(ch.isdigit() for ch in e) for e in (x.text for x in leak.examples))
 
 
 def test_purpose_outside_the_agreement_is_use_limitation(db):

@@ -99,7 +99,7 @@ def test_free_text_finding_points_at_the_entries_that_leak(db):
     notes = report.extract.parts[0].frame["nurse_notes"]
     positions = leak.row_positions[HEALTH]
     assert len(positions) == min(leak.rows, ROW_POSITIONS_SHOWN)
-    assert [notes.iloc[p][:80] for p in positions[:3]] == leak.examples
+    assert [notes.iloc[p][:80] for p in positions[:3]] == [e.text for e in leak.examples]
 
 
 def test_report_dict_is_versioned_and_json_with_every_metric(sweeney):

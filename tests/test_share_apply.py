@@ -151,7 +151,7 @@ def test_docs_example_shape(db):
     assert list(part.frame.columns) == ["mrn", "first_name", "birth_date", "zip", "phone", "on_oxygen"]
     assert part.rows_before_filter == len(db.read_table(HEALTH)) > len(part.frame) > 0
     assert ((source["equipment"] != "none") & source["zip"].isin(["44101", "44102"])).all()
-    assert part.frame["zip"].eq("441").all()
+    assert part.frame["zip"].eq("000").all()  # HIPAA: a ZIP3 area of 20,000 people or fewer (all, here) is 000
     assert part.frame["first_name"].tolist() == source["first_name"].tolist()
     assert part.frame["on_oxygen"].tolist() == (source["equipment"] == "oxygen_concentrator").tolist()
     assert part.frame["phone"].dropna().str.fullmatch(r"\*+\d\d").all()

@@ -8,6 +8,8 @@ from importlib import resources
 
 from ruamel.yaml import YAML
 
+from sandbox_app.privacy.examples import Example, example_from_json
+
 SEVERITIES = ("blocker", "major", "minor")
 PENALTY = {"blocker": 40, "major": 15, "minor": 5}
 ROW_POSITIONS_SHOWN = 1000  # a finding lists at most this many rows behind it, per table
@@ -46,7 +48,7 @@ class Finding:
     rows: int = 0
     hint: str = ""
     clause: str | None = None
-    examples: list = field(default_factory=list)
+    examples: list[Example] = field(default_factory=list)  # typed (privacy/examples.py)
     # table -> positions (0-based, into that table's extract part frame) of the rows behind the finding,
     # the first ROW_POSITIONS_SHOWN; empty where a rule is not about particular rows
     row_positions: dict[str, list[int]] = field(default_factory=dict)
@@ -64,8 +66,27 @@ class Finding:
     def to_dict(self) -> dict:
         return {"rule": self.rule, "severity": self.severity, "title": self.title, "message": self.message,
                 "citation": self.citation, "clause": self.clause, "fields": self.fields, "rows": int(self.rows),
-                "hint": self.hint, "fix": self.fix, "evidence": self.evidence, "examples": self.examples,
+                "hint": self.hint, "fix": self.fix, "evidence": self.evidence,
+                "examples": [e.to_dict() if hasattr(e, "to_dict") else e for e in self.examples],
                 "row_positions": self.row_positions}
+
+
+def finding_from_dict(data: dict) -> Finding:
+    """A finding as `Finding.to_dict` wrote it (in a report or result file, of this version or an older one),
+    with typed examples. A rule this catalogue does not know (a scenario's own) keeps its title and citation."""
+    from sandbox_app.privacy.custom_rules import CustomFinding
+
+    fields = list(data.get("fields") or [])
+    examples = [example_from_json(e, table=next(iter(data.get("row_positions") or {}), ""),
+                                  field=fields[0] if fields else "") for e in data.get("examples") or []]
+    kw = dict(fields=fields, rows=int(data.get("rows") or 0), hint=str(data.get("hint") or ""),
+              clause=data.get("clause"), examples=examples, row_positions=dict(data.get("row_positions") or {}),
+              fix=list(data.get("fix") or []), evidence=dict(data.get("evidence") or {}))
+    rule, severity, message = str(data["rule"]), str(data["severity"]), str(data["message"])
+    if rule in catalogue():
+        return Finding(rule, severity, message, **kw)
+    return CustomFinding(rule, severity, message, rule_title=str(data.get("title") or rule),
+                         rule_citation=str(data.get("citation") or ""), **kw)
 
 
 def rows_where(table: str, mask) -> dict[str, list[int]]:

@@ -10,14 +10,16 @@ import pandas as pd
 
 from sandbox_app.privacy.catalogue import Finding, finding, rows_where
 from sandbox_app.privacy.context import ShareContext, identifies, is_quasi, is_sensitive
+from sandbox_app.privacy.examples import ClassExample, RowExample
 from sandbox_app.privacy.fixes import remove_field, set_field
 from sandbox_app.privacy.linkage import run_linkage
-from sandbox_app.privacy.metrics import classes_below, risk_metrics
+from sandbox_app.privacy.metrics import SIZE, classes_below, risk_metrics
 from sandbox_app.privacy.targeting import selected_residents
 from sandbox_app.privacy.usefulness import grain_satisfies
 from sandbox_app.sharing.aggregate import recoverable_mask
 from sandbox_app.sharing.database import ROW_ID
 from sandbox_app.sharing.shared_codes import factorize
+from sandbox_app.sharing.zip3 import large_areas, zip3_of
 from synthetic.categories import STRICT_L_CATEGORIES
 
 
@@ -212,7 +214,8 @@ def check_k_and_risk(ctx: ShareContext) -> list[Finding]:
             out.append(finding("k_anonymity", f"{table}: {m.unique_records:,} records are unique on "
                                f"{', '.join(m.quasi_identifiers)}; the smallest group has {m.k_anonymity} "
                                f"(needed: {k_needed}); {risk_text}.", severity=severity,
-                               fields=m.quasi_identifiers, rows=m.records_at_risk, examples=m.smallest_classes[:3],
+                               fields=m.quasi_identifiers, rows=m.records_at_risk, examples=[ClassExample({k: v for k, v in c.items() if k != SIZE}, int(c[SIZE]))
+                                         for c in m.smallest_classes[:3]],
                                hint=hint, fix=fix, evidence=evidence, clause=ctx.clause_for("k_anonymity"),
                                row_positions=below))
         elif risky:
@@ -285,7 +288,8 @@ def _coarsenings(ctx: ShareContext, part, name: str) -> list[tuple[str, np.ndarr
         if col.semantic == "birth_date":  # a decade of birth still serves many purposes; of an event, rarely
             steps.append(("decade", f"generalize {name} to decades (derive)", (years // 10) * 10))
     elif col.semantic == "zip" and col.grain == "exact":
-        steps.append(("zip3", f"generalize {name} to zip3", values.astype("string").str[:3]))
+        large = large_areas(ctx.db, ctx.scenario.zip3_populations)  # what the op will write: 000 for small areas
+        steps.append(("zip3", f"generalize {name} to zip3", pd.Series(zip3_of(values, large), dtype="string")))
     elif col.semantic == "age" and col.grain == "exact":
         numbers = pd.to_numeric(values, errors="coerce")
         steps += [("band10", f"generalize {name} to bands of 10 years", (numbers // 10) * 10),
@@ -351,18 +355,35 @@ def check_linkage(ctx: ShareContext) -> list[Finding]:
     out = []
     for table, result in ctx.linkage.items():
         if result.reidentified_residents:
+            fix = _linkage_fix(ctx, table, result.on)
             out.append(finding("linkage_attack", f"{table}: joining the public voter roll on "
                                f"{', '.join(result.on)} correctly singles out {result.reidentified_residents:,} "
                                f"residents ({result.matched_uniquely:,} unique matches of "
                                f"{result.attempted:,} records).", fields=list(result.on),
-                               rows=result.reidentified, examples=[int(i) for i in result.example_rows[:5]],
+                               rows=result.reidentified, examples=[RowExample(table, int(i)) for i in result.example_rows[:5]],
                                row_positions={table: list(result.row_positions)},
-                               hint="generalize birth dates to year and ZIP to zip3 or neighbourhood, "
-                                    "or drop sex", fix=_linkage_fix(ctx, table, result.on),
+                               hint=_linkage_hint(fix), fix=fix,
                                clause=ctx.clause_for("linkage_attack"),
                                evidence={"attempted": result.attempted, "matched_uniquely": result.matched_uniquely,
                                          "reidentified_residents": result.reidentified_residents}))
     return out
+
+
+def _linkage_hint(fix: list[dict]) -> str:
+    """The linkage fix in words, from its own edits: each joined field's next coarser step from where the
+    share has it now (a birth date already cut to the year is dropped, never "cut to the year" again)."""
+    steps = []
+    for edit in fix:
+        if edit["edit"] == "remove_field":
+            steps.append(f"drop {edit['field']}")
+        else:
+            op = edit["op"]
+            steps.append(f"generalize {edit['field']} to {op.get('to')}" if op["op"] == "generalize"
+                         else f"{op['op']} {edit['field']}")
+    if not steps:
+        return "share fewer of the fields the public voter roll also has"
+    text = ", ".join(steps[:-1]) + (" and " if len(steps) > 1 else "") + steps[-1]
+    return f"{text} (the fields the voter roll is joined on)"
 
 
 def _linkage_fix(ctx: ShareContext, table: str, on: list[str]) -> list[dict]:

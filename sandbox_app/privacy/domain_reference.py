@@ -17,10 +17,11 @@ def _cell(text: str) -> str:
 
 def privacy_reference_markdown() -> str:
     from sandbox_app.privacy.custom_rules import TEMPLATES
+    from sandbox_app.privacy.differencing import METHOD_MARKDOWN
 
     out = ["# Categories and privacy rules", "",
            "Generated from `synthetic/categories.py`, `sandbox_app/privacy/rules.yaml` and "
-           "`sandbox_app/privacy/custom_rules.py`; do not edit by hand.", "",
+           "`sandbox_app/privacy/custom_rules.py` and `sandbox_app/privacy/differencing.py`; do not edit by hand.", "",
            "## Categories", "",
            "Every generated column carries one category; the data dictionary records it with its sensitivity "
            "level. *Sensitive* categories are the sensitive attributes of l-diversity and minimum necessary. A "
@@ -42,6 +43,7 @@ def privacy_reference_markdown() -> str:
             "| template | parameters | a finding when |", "|---|---|---|"]
     for template in TEMPLATES.values():
         out.append(f"| `{template.name}` | {_cell(template.parameters)} | {_cell(template.description)} |")
+    out += ["", "## Differencing", "", METHOD_MARKDOWN.rstrip()]
     return "\n".join(out) + "\n"
 
 

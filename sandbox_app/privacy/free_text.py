@@ -16,6 +16,7 @@ import pandas as pd
 
 from sandbox_app.privacy.catalogue import Finding, finding, rows_where
 from sandbox_app.privacy.context import ShareContext
+from sandbox_app.privacy.examples import TextExample
 from sandbox_app.privacy.fixes import remove_field
 from synthetic.names import STREET_SUFFIXES
 
@@ -83,7 +84,8 @@ def check_free_text(ctx: ShareContext) -> list[Finding]:
         what = sorted({k for ks in kinds for k in ks})
         out.append(finding("free_text_identifiers", f"{int(rows.sum()):,} {col.name} entries contain "
                            f"{', '.join(what)}.", fields=[col.name], rows=int(rows.sum()),
-                           examples=[s[:80] for s in part.frame.loc[rows.to_numpy(), col.name].head(3)],
+                           examples=[TextExample(col.name, s[:80])
+                                     for s in part.frame.loc[rows.to_numpy(), col.name].head(3)],
                            hint=f"drop {col.name}",
                            fix=[remove_field(part.table, col.name)],
                            row_positions=rows_where(part.table, rows.to_numpy())))

@@ -11,6 +11,7 @@ from sandbox_app.privacy.catalogue import Finding, catalogue, finding
 from sandbox_app.privacy.context import ShareContext, identifies
 from sandbox_app.privacy.fixes import drop_fields, set_field
 from sandbox_app.privacy.lineage import PERSON_DATE_SEMANTICS, date_precision, places_over_89, true_ages
+from sandbox_app.sharing import zip3
 from synthetic.categories import HEALTH_CATEGORIES
 
 FINE_DATE_GRAINS = ("exact", "month", "quarter")
@@ -64,18 +65,13 @@ def check_safe_harbor(ctx: ShareContext) -> list[Finding]:
 # ------------------------------------------------------------------------------------------------ ZIP3
 
 def zip3_populations(ctx: ShareContext) -> tuple[dict[str, int], str]:
-    """Population of every ZIP3 area and where the figure comes from: the scenario's declared (Census)
-    populations when it gives them, else a count of the city's synthetic residents."""
-    declared = dict(getattr(ctx.scenario, "zip3_populations", None) or {})
-    counted = ctx.db.memo(("_residents", "zip3-counts"), lambda: {
-        str(z): int(n) for z, n in ctx.db.residents(["zip"])["zip"].astype(str).str[:3].value_counts().items()})
-    if declared:
-        return {**counted, **{str(z): int(n) for z, n in declared.items()}}, "declared by the scenario"
-    return counted, "counted among the city's synthetic residents"
+    """Population of every ZIP3 area and where the figure comes from (sharing/zip3.py, which the
+    `generalize … zip3` op uses too)."""
+    return zip3.zip3_populations(ctx.db, ctx.scenario.zip3_populations)
 
 
 def _check_zip3(ctx: ShareContext) -> list[Finding]:
-    limit = catalogue()["hipaa_zip3"].settings["zip3_min_population"]  # the catalogue's setting, not a copy
+    limit = zip3.zip3_limit()  # the catalogue's setting, not a copy
     populations, source = zip3_populations(ctx)
     large = sorted(z for z, n in populations.items() if n > limit and z != "000")
     five, small, fields = False, set(), []
@@ -98,15 +94,18 @@ def _check_zip3(ctx: ShareContext) -> list[Finding]:
     for part, col in fields:
         source_zip = next((s for s in col.sources if ctx.db.column_info(part.table, s).get("semantic") == "zip"),
                           None)
-        if large and source_zip:
+        if large and source_zip and col.op != "derive":  # the op writes 000 for the small areas itself
+            fixes.append(set_field(part.table, col.name, {"op": "generalize", "to": "zip3"}))
+        elif large and source_zip:
             expr = "'000'"
             for z in reversed(large):
                 expr = f"if(startswith({source_zip}, '{z}'), '{z}', {expr})"
             fixes.append(set_field(part.table, col.name, {"op": "derive", "expr": expr}))
         else:
             fixes.append({"edit": "remove_field", "table": part.table, "field": col.name})
+    derived = all(col.op == "derive" for _, col in fields)
     hint = (f"publish the first three digits only where the area has over {limit:,} people ({keep}) and 000 "
-            "elsewhere (derive)" if large else f"no ZIP3 area has over {limit:,} people: drop the ZIP, or use "
+            "elsewhere (" + ("derive" if derived else "generalize to zip3 does this") + ")" if large else f"no ZIP3 area has over {limit:,} people: drop the ZIP, or use "
             "neighbourhood counts")
     return [finding("hipaa_zip3", f"The share keeps {what}.", fields=_fields(fields), rows=_rows(fields),
                     hint=hint, fix=fixes, evidence={"population_source": source, "limit": limit})]

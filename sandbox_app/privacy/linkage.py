@@ -17,6 +17,7 @@ from sandbox_app.privacy.context import LINKABLE_SEMANTICS
 from sandbox_app.privacy.metrics import LinkageResult, linkage_attack
 from sandbox_app.sharing.grains import CODE_GRAINS, DATE_GRAINS
 from sandbox_app.sharing.shared_codes import factorize
+from sandbox_app.sharing.zip3 import zip3_of
 from synthetic.expr import ExpressionError, parse
 from synthetic.names import STREET_SUFFIXES
 
@@ -77,7 +78,7 @@ def _extract_key(values: pd.Series, semantic: str, grain: str, fmt: str) -> pd.S
 
 
 def _reference_key(ref: pd.DataFrame, semantic: str, grain: str, params: dict, zip_to_nb: dict,
-                   reference_date) -> pd.Series | None:
+                   reference_date, kept: frozenset[str] | None = None) -> pd.Series | None:
     if semantic == "birth_date":
         return _by_unique(ref["birth_date"], lambda u: _date_grain(pd.to_datetime(u, errors="coerce"), grain))
     if semantic == "age":
@@ -101,6 +102,8 @@ def _reference_key(ref: pd.DataFrame, semantic: str, grain: str, params: dict, z
     if semantic == "sex":
         return ref["sex"].astype(str).str[:1].str.upper()
     if semantic == "zip":
+        if grain == "zip3" and kept is not None:  # the share's own rule: 000 outside the large areas
+            return _by_unique(ref["zip"].astype(str), lambda u: zip3_of(u, kept))
         if grain == "zip3":
             return ref["zip"].astype(str).str[:3]
         if grain == "neighbourhood":
@@ -115,7 +118,8 @@ _REFERENCE_COLUMN = {"birth_date": "birth_date", "age": "birth_date", "full_name
                      "zip": "zip"}
 
 
-def _reference_codes(db, ref_table: str, semantic: str, grain: str, reference_date):
+def _reference_codes(db, ref_table: str, semantic: str, grain: str, reference_date,
+                     kept: frozenset[str] | None = None):
     """The voter roll's keys for one column and grain, as integer codes (NaN: no value) and their values.
 
     Cached on the database: the live risk meter re-runs the attack on every edit, the roll never changes.
@@ -123,14 +127,14 @@ def _reference_codes(db, ref_table: str, semantic: str, grain: str, reference_da
     def compute():
         ref = db.read_table(ref_table, [_REFERENCE_COLUMN[semantic]])
         zip_to_nb = db.neighbourhood_of_zip() if (semantic, grain) == ("zip", "neighbourhood") else {}
-        keys = _reference_key(ref, semantic, grain, {}, zip_to_nb, reference_date)
+        keys = _reference_key(ref, semantic, grain, {}, zip_to_nb, reference_date, kept)
         if keys is None:
             return None
         codes, uniques = pd.factorize(keys, use_na_sentinel=True)
         codes = codes.astype(float)
         codes[codes < 0] = np.nan
         return codes, pd.Index(uniques)
-    return db.memo(("linkage-reference", ref_table, semantic, grain), compute)
+    return db.memo(("linkage-reference", ref_table, semantic, grain, tuple(sorted(kept or ()))), compute)
 
 
 def _links(col) -> bool:
@@ -243,7 +247,8 @@ def run_linkage(db, part, reference_date) -> LinkageResult | None:
         else:
             if not any(col is c for c in linkable):
                 continue
-            reference = _reference_codes(db, ref_table, col.semantic, col.grain, reference_date)
+            reference = _reference_codes(db, ref_table, col.semantic, col.grain, reference_date,
+                                         col.zip3_kept if col.grain == "zip3" else None)
             if reference is None:
                 continue
             ref_codes, uniques = reference

@@ -82,7 +82,8 @@ def _score(db: CityDatabase, scenario: Scenario, exercise: Exercise | str, share
            steps: Steps, on_stage) -> ScoreReport:
     exercise = _exercise(scenario, exercise, share, file)
     steps.advance(0, "applying the share")
-    extract = apply_share(db, share, holding_department=exercise.holding_department, file=file)
+    extract = apply_share(db, share, holding_department=exercise.holding_department, file=file,
+                          zip3_populations=scenario.zip3_populations)
     steps.advance(1, "measuring risk")
     _deliver(on_stage, "extract", extract)
     ctx = ShareContext(scenario, exercise, scenario.agreement(exercise.agreement), share, extract, db)

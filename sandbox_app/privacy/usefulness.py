@@ -69,17 +69,20 @@ def _needed_lookup(db, exercise) -> tuple[np.ndarray, np.ndarray]:
     """(boolean lookup by resident id, sorted needed ids), computed once per database and exercise."""
     needs = exercise.needs
 
-    def compute():
-        present = np.unique(np.concatenate([db.truth(t).to_numpy() for t in needs.tables]).astype(np.int64))
+    def compute():  # boolean lookups by id, not np.unique/intersect1d (numpy 2's hashing unique is slow here)
+        held = np.concatenate([db.truth(t).to_numpy() for t in needs.tables]).astype(np.int64)
+        held = held[held >= 0]
         rows = parse(needs.rows) if needs.rows else None
         residents = db.residents(sorted(rows.columns) if rows else [])
         ids = residents["resident_id"].to_numpy()
+        size = max(int(ids.max()) if len(ids) else 0, int(held.max()) if len(held) else 0) + 2
+        lookup = np.zeros(size, dtype=bool)
+        lookup[held] = True
         if rows is not None:
-            wanted = ids[rows.evaluate_mask(residents)]
-            present = np.intersect1d(present, wanted)
-        lookup = np.zeros(int(ids.max()) + 2 if len(ids) else 1, dtype=bool)
-        lookup[present] = True
-        return lookup, present
+            wanted = np.zeros(size, dtype=bool)
+            wanted[ids[rows.evaluate_mask(residents)]] = True
+            lookup &= wanted
+        return lookup, np.flatnonzero(lookup)
 
     return db.memo(("needed-residents", tuple(needs.tables), needs.rows), compute)
 

@@ -6,6 +6,7 @@ import typing
 from pathlib import Path
 
 from sandbox_app.scenario.model import Scenario
+from sandbox_app.scenario.prior_releases import prior_release_issues
 from sandbox_app.sharing.grains import NEED_GRAINS
 from synthetic.check import (
     SpecIssue,
@@ -84,6 +85,7 @@ def check_scenario(scenario: Scenario, base: Path | None = None) -> list[SpecIss
         if base is not None:
             issues += _answer_file_issues(exercise, base, loc)
     issues += _custom_rule_issues(scenario, known_categories)
+    issues += prior_release_issues(scenario, base)
     return issues
 
 

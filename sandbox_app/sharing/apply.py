@@ -12,7 +12,7 @@ extract, run afresh on the picked rows.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,7 @@ from sandbox_app.sharing.extract import (
 )
 from sandbox_app.sharing.limits import work_problems
 from sandbox_app.sharing.shared_codes import offer
+from sandbox_app.sharing.zip3 import large_areas
 from synthetic.check import did_you_mean
 from synthetic.expr import ExpressionError, parse
 
@@ -173,7 +174,9 @@ class _DistinctResults:
     def take(self, codes: np.ndarray, op: Callable[[pd.Series], pd.Series]) -> pd.Series:
         with self.lock:
             present = codes[codes >= 0]
-            missing = np.unique(present[~self.done[present]])
+            wanted = np.zeros(len(self.uniques), dtype=bool)  # (a lookup: numpy 2's hashing unique is slow)
+            wanted[present] = True
+            missing = np.flatnonzero(wanted & ~self.done)
             if len(missing):
                 values = op(pd.Series(self.uniques[missing], dtype=object))
                 self.results[missing] = values.to_numpy(dtype=object, na_value=None)
@@ -202,8 +205,8 @@ def _codes(db: CityDatabase, frame: pd.DataFrame, table: str, name: str) -> tupl
     return db.memo((table, "codes", name), compute)
 
 
-def _per_value_op(db: CityDatabase, table: str, name: str, op: FieldOp,
-                  department: str) -> Callable[[pd.Series], pd.Series] | None:
+def _per_value_op(db: CityDatabase, table: str, name: str, op: FieldOp, department: str,
+                  large: frozenset[str] | None) -> Callable[[pd.Series], pd.Series] | None:
     """The op as a function of single values (text out), or None if it needs more than one value at a time."""
     if op.op == "pseudonym":
         return lambda v: tf.pseudonym(v, _pseudonym_key(db, department))
@@ -216,16 +219,18 @@ def _per_value_op(db: CityDatabase, table: str, name: str, op: FieldOp,
         return None
     reference = pd.Timestamp(db.meta["reference_date"]).date() if db.meta.get("reference_date") else None
     places = _places(db) if op.to == "neighbourhood" else None
-    return lambda v: tf.generalize(v, info, op.to, width=op.width, places=places, reference=reference)
+    return lambda v: tf.generalize(v, info, op.to, width=op.width, places=places, reference=reference,
+                                   large=large if op.to == "zip3" else None)
 
 
 def _field_values(db: CityDatabase, frame: pd.DataFrame, table: str, name: str, op: FieldOp, department: str,
-                  positions: np.ndarray | None) -> pd.Series:
+                  positions: np.ndarray | None, large: frozenset[str] | None = None) -> pd.Series:
     """One output column: per-value ops through the column's cache of distinct results, the rest (cheap,
     vectorised) on the picked rows."""
-    per_value = _per_value_op(db, table, name, op, department)
+    per_value = _per_value_op(db, table, name, op, department, large)
     if per_value is not None:
-        key = (table, "distinct", name, op.op, tuple(op.params().items()), department if op.op == "pseudonym" else "")
+        key = (table, "distinct", name, op.op, tuple(op.params().items()), department if op.op == "pseudonym" else "",
+               tuple(sorted(large)) if op.to == "zip3" and large is not None else ())
         codes, uniques = _codes(db, frame, table, name)
         cache = db.memo(key, lambda: _DistinctResults(uniques))
         return cache.take(codes if positions is None else codes[positions], per_value)
@@ -285,7 +290,7 @@ def _columns_read(db: CityDatabase, share_table: TableShare, columns: list[str])
 
 
 def _apply_table(db: CityDatabase, share_table: TableShare, at: str, department: str, file: str,
-                 problems: list[Problem]) -> TablePart | None:
+                 problems: list[Problem], large: frozenset[str] | None = None) -> TablePart | None:
     table = share_table.table
     columns = db.columns(table)
     frame = db.read_table(table, _columns_read(db, share_table, columns))
@@ -319,10 +324,11 @@ def _apply_table(db: CityDatabase, share_table: TableShare, at: str, department:
             outputs.append(_computed_column(db, table, name, op.op, op.params(), sources,
                                             tf.grain("derive", {}, tf.is_flag(values))))
         else:
-            values = _field_values(db, frame, table, name, op, department, positions)
+            values = _field_values(db, frame, table, name, op, department, positions, large)
             info = _column_info(db, table, name)
             outputs.append(OutputColumn(name, table, op.op, op.params(), [name], str(info.get("category") or ""),
-                                        str(info.get("semantic") or ""), tf.grain(op.op, op.params())))
+                                        str(info.get("semantic") or ""), tf.grain(op.op, op.params()),
+                                        zip3_kept=large if op.op == "generalize" and op.to == "zip3" else None))
         values.name = name  # (not rename: the column keeps its array, so shared factorisations find it)
         data[name] = values
     row_ids = frame[ROW_ID].to_numpy()
@@ -354,8 +360,11 @@ def _measure_problems(part: TablePart, share: ShareDocument, file: str) -> list[
 
 
 def apply_share(db: CityDatabase, share: ShareDocument, *, holding_department: str | None = None,
-                file: str = "<share>") -> Extract:
+                file: str = "<share>", zip3_populations: Mapping[str, int] | None = None) -> Extract:
     """The extract `share` yields from `db`.
+
+    `generalize … zip3` writes 000 for every 3-digit area of 20,000 people or fewer (HIPAA Safe Harbor,
+    sharing/zip3.py): the scenario's declared `zip3_populations` when given, else the synthetic residents.
 
     Raises ShareError listing every problem, each located by its path in the share (`file` names the share
     in messages): unknown or facilitator-only tables, tables the holding department does not hold, unknown
@@ -370,7 +379,10 @@ def apply_share(db: CityDatabase, share: ShareDocument, *, holding_department: s
     if problems:
         raise ShareError(problems)
     department = key_department(db, share, holding_department)
-    parts = [_apply_table(db, t, f"tables[{i}]", department, file, problems) for i, t in enumerate(share.tables)]
+    zip3 = any(op.op == "generalize" and op.to == "zip3" for t in share.tables for op in t.fields.values())
+    large = large_areas(db, zip3_populations) if zip3 else None
+    parts = [_apply_table(db, t, f"tables[{i}]", department, file, problems, large)
+             for i, t in enumerate(share.tables)]
     if problems:
         raise ShareError(problems)
     result = None

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from sandbox_app.errors import DatabaseError, Problem
+from sandbox_app.sharing.fast_read import read_columns
 from sandbox_app.sharing.integrity import NOT_OURS, integrity_problem
 from synthetic.check import did_you_mean
 
@@ -107,6 +108,18 @@ class CityDatabase:
             except (sqlite3.Error, pd.errors.DatabaseError) as err:
                 self._sqlite_problem(err.__cause__ if isinstance(err.__cause__, sqlite3.Error) else err)
                 raise
+
+    def _read_fast(self, source: str, order: str, table: str, columns: list[str],
+                   params: tuple = ()) -> dict[str, pd.Series] | None:
+        """`columns` of `table` (rows of `source`, in `order`) through `fast_read`, or None where it does not
+        apply (the caller then reads with `_read_sql`, which also reports any SQLite error)."""
+        declared = self.memo((table, "declared-types"), lambda: {
+            r[1]: str(r[2]).upper() for r in self._query(f"PRAGMA table_info({_quote(table)})")})
+        with self._lock:
+            try:
+                return read_columns(self._conn, source, order, [(c, declared.get(c, "")) for c in columns], params)
+            except (sqlite3.Error, ValueError, ArithmeticError):  # e.g. pyarrow's ArrowInvalid: read the usual way
+                return None
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """A value derived from this (read-only) database, computed once and kept (least recently used out).
@@ -207,10 +220,15 @@ class CityDatabase:
 
     def _load(self, table: str, columns: list[str]) -> dict[str, pd.Series]:
         """`columns` of `table` (and the rowid, the first time) in rowid order, in one query."""
-        selected = ([] if ROW_ID in self._tables.get(table, {}) else [f"rowid AS {ROW_ID}"]) + [
-            _quote(c) for c in columns]
-        frame = self._read_sql(f"SELECT {', '.join(selected)} FROM {_quote(table)} ORDER BY rowid")
-        out = {ROW_ID: frame[ROW_ID]} if ROW_ID in frame.columns else {}
+        fresh = ROW_ID not in self._tables.get(table, {})
+        fast = self._read_fast(_quote(table), "rowid", table, columns)
+        if fast is not None:
+            fast[ROW_ID] = fast.pop("rowid").rename(ROW_ID)
+            frame = pd.DataFrame(fast, copy=False)
+        else:
+            selected = ([f"rowid AS {ROW_ID}"] if fresh else []) + [_quote(c) for c in columns]
+            frame = self._read_sql(f"SELECT {', '.join(selected)} FROM {_quote(table)} ORDER BY rowid")
+        out = {ROW_ID: frame[ROW_ID]} if fresh else {}
         for column in columns:
             data_type = str(self._info.get((table, column), {}).get("data_type") or "")
             out[column] = _typed(frame[column], data_type)
@@ -219,8 +237,10 @@ class CityDatabase:
     def truth(self, table: str) -> pd.Series:
         """row_id -> resident_id for every row of `table` (facilitator data: for scoring only)."""
         def load() -> pd.Series:
-            frame = self._read_sql("SELECT row_id, resident_id FROM _ground_truth WHERE table_name = ? "
-                                   "ORDER BY row_id", (table,))
+            frame = self._read_fast("_ground_truth WHERE table_name = ?", "row_id", "_ground_truth",
+                                    ["resident_id"], (table,))
+            frame = pd.DataFrame(frame, copy=False) if frame is not None else self._read_sql(
+                "SELECT row_id, resident_id FROM _ground_truth WHERE table_name = ? ORDER BY row_id", (table,))
             return pd.Series(frame["resident_id"].to_numpy(), index=frame["row_id"].to_numpy(), name="resident_id")
         if "_ground_truth" not in self._existing:
             self._fail("not a generated city: it has no _ground_truth table")
@@ -235,15 +255,15 @@ class CityDatabase:
         if columns is None:
             return self.read_table("_residents").drop(columns=[ROW_ID])
         wanted = ["resident_id", *sorted(set(columns) - {"resident_id"})]
+        # Through read_table's per-column cache: two rules asking for different columns share the ids.
+        return self.memo(("_residents", "columns", tuple(wanted)),
+                         lambda: self.read_table("_residents", wanted)[wanted])
 
-        def load() -> pd.DataFrame:
-            frame = self._read_sql("SELECT " + ", ".join(_quote(c) for c in wanted) + " FROM _residents "
-                                   "ORDER BY rowid")
-            for column in frame.columns:
-                data_type = str(self._info.get(("_residents", column), {}).get("data_type") or "")
-                frame[column] = _typed(frame[column], data_type)
-            return frame
-        return self.memo(("_residents", "columns", tuple(wanted)), load)
+    def zip3_counts(self) -> dict[str, int]:
+        """Residents per first three characters of their ZIP (counted by SQLite; nulls left out)."""
+        return self.memo(("_residents", "zip3-counts"), lambda: {
+            str(z): int(n) for z, n in self._query("SELECT substr(CAST(zip AS TEXT), 1, 3) AS z, count(*) "
+                                                  "FROM _residents WHERE zip IS NOT NULL GROUP BY z")})
 
     def resident_places(self) -> pd.DataFrame:
         """zip, neighbourhood, address, lat, lon of every resident (facilitator data; the city's gazetteer)."""

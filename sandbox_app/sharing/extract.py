@@ -35,6 +35,7 @@ class OutputColumn:
     categories: tuple[str, ...] = ()  # every source's category (most sensitive first)
     semantics: tuple[str, ...] = ()  # every source's semantic (birth_date, ssn, zip, resident_attribute:x …)
     singles_out: bool = False  # measured by the privacy engine: a one-to-one re-encoding of an identifier
+    zip3_kept: frozenset[str] | None = None  # generalize zip3: the areas written as 3 digits (the rest: 000)
 
     def __post_init__(self) -> None:
         if not self.categories:

@@ -23,7 +23,7 @@ GENERALIZE_HELP: dict[str, str] = {
     "quarter": "dates to their quarter (2026-Q1)",
     "month": "dates to their month (2026-01)",
     "band": "numbers to bands of a width (ages 30-39)",
-    "zip3": "ZIP codes to their first three digits",
+    "zip3": "ZIP codes to their first three digits, 000 where the area has 20,000 people or fewer (HIPAA)",
     "neighbourhood": "ZIP codes, addresses or coordinates to the neighbourhood",
     "grid": "coordinates to a grid square of a size in degrees",
 }
