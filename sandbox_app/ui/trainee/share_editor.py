@@ -28,6 +28,13 @@ class _EditCommand(QUndoCommand):
                  merge_key: str | None) -> None:
         super().__init__(text)
         self.editor, self.before, self.after, self.merge_key = editor, before, after, merge_key
+        self._json: dict[str, str] = {}  # "before"/"after" -> share JSON, made once (the history is saved per edit)
+
+    def json_of(self, which: str) -> str:
+        """The share JSON of the state `which` ("before" or "after"), serialised once."""
+        if which not in self._json:
+            self._json[which] = share_to_json(getattr(self, which))
+        return self._json[which]
 
     def id(self) -> int:
         return _merge_id(self.merge_key)
@@ -36,6 +43,7 @@ class _EditCommand(QUndoCommand):
         if not isinstance(other, _EditCommand) or other.merge_key != self.merge_key or self.merge_key is None:
             return False
         self.after = other.after
+        self._json.pop("after", None)
         return True
 
     def redo(self) -> None:
@@ -105,8 +113,8 @@ class ShareEditor(QObject):
         count = self.stack.count()
         if count == 0:
             return [share_to_json(self._document)], 0
-        states = [share_to_json(self.stack.command(0).before)]
-        states += [share_to_json(self.stack.command(i).after) for i in range(count)]
+        states = [self.stack.command(0).json_of("before")]
+        states += [self.stack.command(i).json_of("after") for i in range(count)]
         return states, self.stack.index()
 
     def _index_changed(self, _index: int) -> None:
