@@ -36,7 +36,7 @@ from synthetic.progress import Cancelled
 PAGE_ROWS = 200
 CACHE_PAGES = 64  # at most 12,800 rows in memory
 MAX_PENDING = 12  # page requests beyond this are cancelled, oldest first
-PLACEHOLDER = "…"
+PLACEHOLDER = "…"  # an unloaded row shows it in its first column; its other cells stay blank (no text to lay out)
 NULL_TEXT = "NULL"
 _INDEX = QModelIndex | QPersistentModelIndex
 _DISPLAY, _EDIT = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole
@@ -230,7 +230,7 @@ class SqliteTableModel(QAbstractTableModel):
         if role == _DISPLAY or role == _EDIT:
             values = self.row_values(index.row())
             if values is None:
-                return PLACEHOLDER if role == _DISPLAY else None
+                return PLACEHOLDER if role == _DISPLAY and index.column() == 0 else None
             value = values[index.column()]
             if value is None:
                 return NULL_TEXT if role == _DISPLAY else None
@@ -267,8 +267,10 @@ class SqliteTableModel(QAbstractTableModel):
         for item in roleDataSpan:
             role = item.role()
             if role == _DISPLAY_N:
-                item.setData(PLACEHOLDER if not loaded else NULL_TEXT if value is None
-                             else value.hex() if type(value) is bytes else value)
+                if loaded:
+                    item.setData(NULL_TEXT if value is None else value.hex() if type(value) is bytes else value)
+                elif index.column() == 0:
+                    item.setData(PLACEHOLDER)
             elif role == _FOREGROUND_N:
                 if value is None:
                     item.setData(_GREY)
