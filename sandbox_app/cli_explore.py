@@ -123,28 +123,25 @@ def _write_text(result, limit: int | None) -> None:
     print(f"({len(rows):,} row{'s' if len(rows) != 1 else ''})")
 
 
-def _timeout(text: str) -> float:
-    import argparse
+def _limit_type(kind: type, what: str):
+    """An argparse type for a limit of `kind` (float seconds or int count): 0 means no limit, negatives refused."""
 
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 (no limit) or more")
-    return value
+    def parse(text: str):
+        import argparse
+
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not {what}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError("must be 0 (no limit) or more")
+        return value
+
+    return parse
 
 
-def _non_negative(text: str) -> int:
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 (no limit) or more")
-    return value
+_timeout = _limit_type(float, "a number of seconds")
+_non_negative = _limit_type(int, "a whole number")
 
 
 def add_explore_commands(sub) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox_app import __version__
+from sandbox_app import __version__, files
 from sandbox_app.errors import ResultError, SandboxError
 from sandbox_app.scenario import load_scenario
 from sandbox_app.workspace import results
@@ -218,8 +218,8 @@ def test_failed_write_keeps_the_old_file_and_no_partial(scenario, tmp_path, monk
     def failing_replace(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(results.os, "replace", failing_replace)
-    with pytest.raises(ResultError, match="cannot write: No space left on device"):
+    monkeypatch.setattr(files.os, "replace", failing_replace)
+    with pytest.raises(ResultError, match="the disk is full"):
         write_result(path, _signed(scenario))
     assert path.read_text() == "old content"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json", "small-city.yaml"]
@@ -232,7 +232,7 @@ def test_failure_while_writing_the_temp_file_keeps_the_old_file(scenario, tmp_pa
     def failing_fsync(fd):
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(results.os, "fsync", failing_fsync)
+    monkeypatch.setattr(files.os, "fsync", failing_fsync)
     with pytest.raises(ResultError, match="Input/output error"):
         write_result(path, _signed(scenario))
     assert path.read_text() == "old content"

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow
 
+from sandbox_app.ui.common import heap
 from sandbox_app.ui.common.logs import install_excepthook, setup_logging
 
 APP_NAME = "city-sandbox"
@@ -79,6 +80,7 @@ def run_window(build: Callable[[], QMainWindow], after_show: Callable[[QMainWind
     window = build()
     install_excepthook(lambda text: window.statusBar().showMessage(text, 30_000))
     window.show()
+    QTimer.singleShot(0, heap.settle)  # the modules and widgets built so far are never scanned again
     if after_show is not None:
         after_show(window, app)
     code = app.exec()

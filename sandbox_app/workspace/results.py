@@ -12,14 +12,13 @@ import hashlib
 import hmac
 import json
 import math
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from sandbox_app import __version__
 from sandbox_app.errors import Problem, ResultError
+from sandbox_app.files import atomic_write, check_target
 from sandbox_app.workspace.fingerprint import scenario_sha256
 
 RESULT_FORMAT = "city-sandbox/result@1"
@@ -155,54 +154,15 @@ def verify_result(data: dict, key: bytes) -> bool:
     return hmac.compare_digest(expected, signature)
 
 
-def check_result_target(path) -> Path:
-    """Raise ResultError if ``path`` cannot take a result file (symlink, folder, no folder); its folder."""
-    path = Path(path)
-    if path.is_symlink():
-        raise ResultError([Problem(str(path), None, "", "is a symbolic link; not writing through it",
-                                   "choose a plain file name")])
-    if path.is_dir():
-        raise ResultError([Problem(str(path), None, "", "is a folder, not a file name")])
-    parent = path.parent
-    if not parent.is_dir():
-        raise ResultError([Problem(str(path), None, "", f"folder {parent} does not exist")])
-    return parent
+def check_result_target(path) -> None:
+    """Raise ResultError if ``path`` cannot take a result file (symlink, folder, missing folder)."""
+    check_target(Path(path), force=True, error=ResultError)
 
 
 def write_result(path, data: dict) -> None:
-    """Write ``data`` as JSON atomically (temp file + fsync + os.replace); refuses to follow a symlink."""
-    path = Path(path)
-    parent = check_result_target(path)
+    """Write ``data`` as JSON atomically (files.atomic_write: temp file, fsync, rename; never through a link)."""
     text = json.dumps(plain_json(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    try:
-        fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as err:
-        raise ResultError([Problem(str(path), None, "", f"cannot write here: {err.strerror}")]) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as err:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(err, OSError):
-            raise ResultError([Problem(str(path), None, "", f"cannot write: {err.strerror}")]) from None
-        raise
-    _fsync_dir(parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    atomic_write(Path(path), text, force=True, error=ResultError)
 
 
 def _line_of(text: str, key: str) -> int | None:

@@ -29,6 +29,7 @@ from sandbox_app.errors import SandboxError, ShareError
 from sandbox_app.privacy.attack_story import attack_story
 from sandbox_app.privacy.score import score_share
 from sandbox_app.sharing import ShareDocument, parse_share_text, share_to_json
+from sandbox_app.ui.common import heap
 from sandbox_app.ui.common.frame_model import FrameModel
 from sandbox_app.ui.common.tasks import TaskRunner
 from sandbox_app.ui.trainee.attack_view import AttackReplayView
@@ -210,6 +211,7 @@ class ExercisePage(QWidget):
         index = ids.index(exercise_id) if exercise_id in ids else 0
         self.exercise_box.setCurrentIndex(index)
         self._exercise_chosen(index)
+        heap.settle()  # the city and the scenario just loaded: keep them out of full collections
 
     def _refresh_statuses(self) -> None:
         if self.session is None:
