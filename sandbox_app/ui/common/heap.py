@@ -1,10 +1,13 @@
-"""Keep full garbage collections out of scrolling: freeze the heap a window built at start-up.
+"""Keep Python's full garbage collections short, so no thread holds the GIL long enough to freeze the window.
 
-A window with pandas, matplotlib and the Qt wrappers loaded tracks ~130,000 objects; a full (generation 2)
-collection walks them all, 50-250 ms on the GUI thread, and scrolling a paged table (page tuples, index
-wrappers) eventually triggers one. `gc.freeze()` moves everything alive now into a permanent generation that
-collections skip; only objects made later are scanned. The cost: cyclic garbage present at the freeze is
-never freed (a young collection first frees most of it, cheaply).
+A full (generation 2) collection scans every tracked object while holding the GIL, on whichever thread
+triggers it: with Qt, pandas and a scenario loaded that is 80,000+ objects and 100-190 ms, so a collection
+that a worker's allocations trigger (parsing YAML, scoring) freezes the GUI thread too. `settle()` moves
+what exists now into the permanent generation (`gc.freeze()`: no scan, well under a millisecond), so later
+full collections scan only what was made since. The windows call it once they are up and after each large
+load (a city, a database, a room of results). Cyclic garbage that exists at that moment is kept for good,
+which is why it is called after loads and not after every task. Measured by benchmarks/bench_studio.py and
+bench_trainee.py (the GUI thread's longest gap).
 """
 
 from __future__ import annotations
@@ -12,11 +15,10 @@ from __future__ import annotations
 import gc
 
 
-def freeze_startup_heap() -> int:
-    """Collect the young generations, then freeze what is left; returns how many objects are now frozen."""
-    gc.collect(1)
+def settle() -> int:
+    """Freeze every object alive now out of future collections; how many objects are frozen in all."""
     gc.freeze()
     return gc.get_freeze_count()
 
 
-__all__ = ["freeze_startup_heap"]
+__all__ = ["settle"]
