@@ -55,10 +55,9 @@ def test_multidata_answers_what_data_answers_for_every_role_a_delegate_asks_for(
     model.set_highlight({1}, ["s"])
     roles = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.BackgroundRole,
              Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.TextAlignmentRole]
-    for row in range(3):
-        for col in range(2):
-            index = model.index(row, col)
-            for role in roles:
-                item = QModelRoleData(int(role.value))
-                model.multiData(index, QModelRoleDataSpan(item))
-                assert item.data() == model.data(index, role), (row, col, role)
+    items = {role: QModelRoleData(int(role.value)) for role in roles}  # reused from cell to cell, as Qt does
+    for row, col in [(r, c) for r in range(3) for c in range(2)] * 2 + [(5, 0)]:
+        index = model.index(row, col)
+        for role, item in items.items():
+            model.multiData(index, QModelRoleDataSpan(item))
+            assert item.data() == model.data(index, role), (row, col, role)

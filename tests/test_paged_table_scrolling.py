@@ -107,10 +107,10 @@ def test_multidata_answers_what_data_answers(qtbot, model):
              Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.FontRole, Qt.ItemDataRole.BackgroundRole,
              Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.DecorationRole]
     cells = [(r, c) for r in (0, 1, 2, 5) for c in range(4)] + [(ROWS - 1, 0), (ROWS - 1, 2)]  # the last: unloaded
-    for row, column in cells:
+    items = {role: QModelRoleData(int(role.value)) for role in roles}  # reused from cell to cell, as Qt does
+    for row, column in cells + cells[::-1]:
         index = model.index(row, column)
-        for role in roles:
-            item = QModelRoleData(int(role.value))
+        for role, item in items.items():
             model.multiData(index, QModelRoleDataSpan(item))
             assert item.data() == model.data(index, role), (row, column, role)
 

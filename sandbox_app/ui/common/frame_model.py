@@ -125,18 +125,23 @@ class FrameModel(QAbstractTableModel):
         instead of seven (each a wait for the GIL while a score runs on a worker)."""
         row, col = index.row(), index.column()
         if not index.isValid() or row >= len(self._frame) or col >= len(self._frame.columns):
+            for item in roleDataSpan:
+                item.clearData()
             return
         text = None
-        for item in roleDataSpan:
+        marked = bool(self._rows or self._highlight_columns) and (
+            row in self._rows or str(self._frame.columns[col]) in self._highlight_columns)
+        for item in roleDataSpan:  # Qt reuses the span from cell to cell: set or clear every role
             role = item.role()
             if role == _DISPLAY or role == _TOOLTIP:
                 if text is None:
                     self.cells_formatted += 1
                     text = cell_text(self._value(row, col))
                 item.setData(text)
-            elif role == _BACKGROUND and (self._rows or self._highlight_columns):
-                if row in self._rows or str(self._frame.columns[col]) in self._highlight_columns:
-                    item.setData(highlight_brush())
+            elif role == _BACKGROUND and marked:
+                item.setData(highlight_brush())
+            else:
+                item.clearData()
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal:

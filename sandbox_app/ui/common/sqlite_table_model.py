@@ -248,9 +248,7 @@ class SqliteTableModel(QAbstractTableModel):
         return None
 
     def multiData(self, index: _INDEX, roleDataSpan: QModelRoleDataSpan) -> None:
-        """What data() answers, for every role a delegate asks for at once (one Python call per painted cell).
-
-        Roles it has nothing for are left as Qt passes them (invalid: the delegate's defaults)."""
+        """What data() answers, for every role a delegate asks for at once (one Python call per painted cell)."""
         if not self._worker.holding:
             self._worker.hold()
         row = index.row()
@@ -264,21 +262,23 @@ class SqliteTableModel(QAbstractTableModel):
             offset = row - page * PAGE_ROWS
             loaded = offset < len(rows)
             value = rows[offset][index.column()] if loaded else None
-        for item in roleDataSpan:
+        for item in roleDataSpan:  # Qt reuses the span from cell to cell: set or clear every role
             role = item.role()
             if role == _DISPLAY_N:
                 if loaded:
                     item.setData(NULL_TEXT if value is None else value.hex() if type(value) is bytes else value)
                 elif index.column() == 0:
                     item.setData(PLACEHOLDER)
-            elif role == _FOREGROUND_N:
-                if value is None:
-                    item.setData(_GREY)
-            elif role == _EDIT_N:
-                if value is not None:
-                    item.setData(value.hex() if type(value) is bytes else value)
+                else:
+                    item.clearData()
+            elif role == _FOREGROUND_N and value is None:
+                item.setData(_GREY)
+            elif role == _EDIT_N and value is not None:
+                item.setData(value.hex() if type(value) is bytes else value)
             elif role == _TOOLTIP_N and value is not None and len(str(value)) > 40:
                 item.setData(str(value))
+            else:
+                item.clearData()
 
     def flags(self, index: _INDEX) -> Qt.ItemFlag:
         return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
