@@ -1,5 +1,6 @@
-"""Explorer benchmark: catalogue open, first and deep page of a 1M-row table, an unindexed sort, and the GUI
-thread while scrolling, each against the naive way (count(*) on open, fetchall, OFFSET paging).
+"""Explorer benchmark: catalogue open, first and deep page of a 1M-row table, an unindexed sort, the GUI
+thread while scrolling, and the studio's city profile, each against the naive way (count(*) on open,
+fetchall, OFFSET paging, whole tables into pandas).
 
     python benchmarks/bench_explorer.py           # 1,000,000-resident winter-storm city (~15 s to generate once)
     python benchmarks/bench_explorer.py --json    # one JSON object on stdout
@@ -115,6 +116,51 @@ def measure_window(path: Path) -> dict:
                          capture_output=True, text=True, check=True, timeout=600)
     shown, table = (float(v) for v in out.stdout.split()[-2:])
     return {"window_shown_ms": shown, "window_first_table_ms": table}
+
+
+def naive_profile(path: Path) -> dict:
+    """The city profile the way a first pandas script does it: read the answer key and every department table
+    whole, then group and merge in memory. It counts less than city_profile (no birth dates or names)."""
+    import pandas as pd
+
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        dictionary = pd.read_sql("SELECT * FROM _data_dictionary", conn)
+        truth = pd.read_sql("SELECT * FROM _ground_truth", conn)
+        residents = pd.read_sql("SELECT * FROM _residents", conn)
+        departments = dictionary[~dictionary.department.isin(["public", "facilitator"])
+                                 & ~dictionary.table_name.str.startswith("_")]
+        owner = dict(zip(departments.table_name, departments.department, strict=False))
+        tables = {t: pd.read_sql(f'SELECT rowid AS row_id, * FROM "{t}"', conn) for t in owner}
+    known = truth[truth.table_name.isin(owner)].assign(department=lambda t: t.table_name.map(owner))
+    spread = known.groupby("resident_id").department.nunique().value_counts().to_dict()
+    defects = {}
+    for table, frame in tables.items():
+        rows = frame.merge(known[known.table_name == table], on="row_id").merge(
+            residents[["resident_id", "zip"]].rename(columns={"zip": "true_zip"}), on="resident_id")
+        zips = departments[(departments.table_name == table) & (departments.semantic == "zip")].column_name
+        defects[table] = (int(frame.isna().sum().sum()),
+                          sum(int((rows[c].notna() & (rows[c] != rows.true_zip)).sum()) for c in zips),
+                          len(rows) - rows.resident_id.nunique())
+    age = residents.groupby([(residents.age // 10).clip(upper=9), "sex"]).size().to_dict()
+    places = residents.neighbourhood.value_counts().to_dict()
+    return {"spread": spread, "defects": defects, "age": age, "places": places}
+
+
+def measure_profile(path: Path, runs: int) -> dict:
+    """city_profile (what the studio shows after Generate), warm median, against naive_profile once."""
+    from sandbox_app.explore.city_profile import city_profile
+    from sandbox_app.scenario import load_scenario
+
+    scenario = load_scenario("winter-storm")
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        city_profile(path, scenario)
+        samples.append(time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    naive_profile(path)
+    return {"profile_s": statistics.median(samples), "profile_worst_s": max(samples),
+            "naive_profile_s": time.perf_counter() - t0}
 
 
 def measure_pages(path: Path, rows: int, runs: int) -> dict:
@@ -260,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
                      ("window", lambda: measure_window(path)),
                      ("pages", lambda: measure_pages(path, rows, runs)),
                      ("sort", lambda: measure_sort(path, rows)),
-                     ("gui", lambda: measure_gui(path, rows, scroll_s))):
+                     ("gui", lambda: measure_gui(path, rows, scroll_s)),
+                     ("city profile", lambda: measure_profile(path, 3))):
         _log(f"measuring {name}")
         result.update(fn())
     result["targets"] = {k: {"goal": f"< {v}", "met": result.get(k) is not None and result[k] < v}
@@ -289,6 +336,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{result['gui_rows_fetched']:,} rows read, GUI thread CPU {result['gui_cpu_per_jump_ms']:.1f} ms a jump; "
           f"idle, the same timer: longest gap "
           f"{result['gui_idle_max_gap_ms']:.0f} ms (median {result['gui_idle_median_gap_ms']:.0f} ms)")
+    print(f"{'city profile (studio, after Generate)':<40} {result['profile_s']:9.2f} s    (worst of 3 "
+          f"{result['profile_worst_s']:.2f} s)   naive (pandas, whole tables) {result['naive_profile_s']:.2f} s   "
+          f"x{result['naive_profile_s'] / max(result['profile_s'], 1e-6):,.1f}")
     for key, target in result["targets"].items():
         print(f"target {key} {target['goal']}: {'met' if target['met'] else 'NOT met'}")
     print("SUMMARY " + " ".join(f"{k}={result[k]:.2f}" for k in TARGETS if result.get(k) is not None))

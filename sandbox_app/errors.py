@@ -4,16 +4,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+MAX_PART = 500  # characters of a problem's message or hint; a file name or field path gets 200
+_LIMITS = {"file": 200, "path": 200, "message": MAX_PART, "hint": MAX_PART}
+
+
+def clip(value: object, limit: int = MAX_PART) -> str:
+    """`value` as one line of at most `limit` characters (then "… (N characters)"), for echoing user input."""
+    text = str(value).replace("\n", "\\n")
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
+
 
 @dataclass(frozen=True)
 class Problem:
-    """One located problem in a user's file: ``file:line: field.path: message (hint)``."""
+    """One located problem in a user's file: ``file:line: field.path: message (hint)``.
+
+    Every part is cut to one short line when made, so a megabyte-long name or value in the user's file
+    never becomes a megabyte-long message (the cut says how long the original was).
+    """
 
     file: str
     line: int | None
     path: str
     message: str
     hint: str | None = None
+
+    def __post_init__(self) -> None:
+        for name, limit in _LIMITS.items():
+            value = getattr(self, name)
+            if isinstance(value, str) and len(value) > limit:
+                object.__setattr__(self, name, clip(value, limit))
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from sandbox_app.errors import Problem, SandboxError
+from sandbox_app.errors import Problem, SandboxError, clip
 
 PARTIAL_SUFFIX = ".partial"
 MAX_SHOWN_NAME = 200  # characters of a user's file name echoed in a message
@@ -21,8 +21,7 @@ MAX_SHOWN_NAME = 200  # characters of a user's file name echoed in a message
 
 def shown(name: object, limit: int = MAX_SHOWN_NAME) -> str:
     """A user-supplied name for a message, cut to `limit` characters (a megabyte-long name stays one line)."""
-    text = str(name).replace("\n", "\\n")
-    return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
+    return clip(name, limit)
 
 
 def _fail(path: Path, message: str, hint: str | None, error: type[SandboxError]) -> None:

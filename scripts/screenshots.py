@@ -224,7 +224,8 @@ def debrief_shots(app, out: Path, suffix: str, size: tuple[int, int], private: P
 
 def studio_shots(app, out: Path, suffix: str, size: tuple[int, int]) -> list[Path]:
     """The facilitator studio on a copy of winter-storm: the editor with a typo found as you type (listed,
-    underlined), then Check with one known-bad answer whose expected verdict is wrong (a miss)."""
+    underlined), then Check with one known-bad answer whose expected verdict is wrong (a miss), then Generate:
+    the row counts with a table's first rows, and the charts of the city."""
     from sandbox_app.ui.studio.studio_window import StudioWindow
 
     window = StudioWindow()
@@ -265,6 +266,18 @@ def studio_shots(app, out: Path, suffix: str, size: tuple[int, int]) -> list[Pat
     editor.editor.go_to_line(editor.text()[:editor.text().index("expect: approve")].count("\n") + 1)
     _settle(app)
     shot("studio-check")
+    done.clear()
+    window.generate()
+    _wait(app, lambda: bool(done), 300)
+    look = window.city_look
+    look.counts_view.selectRow(next(i for i, c in enumerate(look.look.counts) if c.table == "dss_meal_delivery_clients"))
+    _wait(app, lambda: look.preview.model.rowCount() > 0 and not look.preview.model.busy)
+    _settle(app)
+    shot("studio-generate")
+    for tab, name in ((1, "studio-generate-departments"), (2, "studio-generate-defects"), (3, "studio-generate-ages")):
+        look.tabs.setCurrentIndex(tab)
+        _settle(app)
+        shot(name)
     window.close()
     return shots
 

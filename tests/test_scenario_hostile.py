@@ -90,3 +90,19 @@ def test_a_hundred_mutated_scenario_files_never_crash_the_loader():
                 assert all(str(p).startswith(path.name) for p in err.problems)
                 outcomes["refused"] += 1
     assert outcomes["refused"] > 30 and sum(outcomes.values()) == 100
+
+
+@pytest.mark.parametrize("replace", [
+    ("format: city-sandbox/scenario@1", "format: " + "x" * 5000),           # a wrong literal, echoed
+    ("seed: 7", "seed: 7\n" + "k" * 900 + ": 1"),  # an unknown key, echoed (YAML keys stop at 1,024)
+])
+def test_a_huge_value_in_a_message_is_cut_to_one_short_line(replace):
+    """Found by the long fuzz profile: a 5,000-character `format:` was echoed whole in the message."""
+    from pathlib import Path
+
+    text = (Path(__file__).parent / "data" / "small-city.yaml").read_text(encoding="utf-8")
+    assert replace[0] in text
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario_text(text.replace(replace[0], replace[1], 1), "huge.yaml")
+    for problem in info.value.problems:
+        assert len(str(problem)) < 1000 and "characters)" in str(problem), str(problem)[:200]

@@ -155,17 +155,41 @@ def test_check_shows_every_answer_with_ok_and_the_word_miss(studio, qtbot, qtmod
     studio.editor.save()                                      # so closing the window asks nothing
 
 
-def test_generate_shows_row_counts_and_cancel_stops(studio, qtbot, qtmodeltester):
+def test_generate_shows_row_counts_first_rows_and_charts_and_cancel_stops(studio, qtbot, qtmodeltester):
     with qtbot.waitSignal(studio.runner.cancelled, timeout=30_000):
         studio.generate()
         studio.cancel_button.click()
     assert studio.counts_model.rowCount() == 0 and "Stopped" in studio.statusBar().currentMessage()
-    with qtbot.waitSignal(studio.work_done, timeout=30_000):
-        studio.generate()
+    assert studio.city_look.chart("departments") is None           # still the empty state
+    look = studio.city_look
+    with qtbot.waitSignal(look.preview.model.ready, timeout=30_000) as opened:
+        with qtbot.waitSignal(studio.work_done, timeout=30_000):
+            studio.generate()
     counts = {r[0]: int(r[2].replace(",", "")) for r in _cells(studio.counts_model)}
-    assert set(counts) == {"clinic_patients", "oem_registry"} and all(n > 0 for n in counts.values())
+    assert set(counts) == {"clinic_patients", "oem_registry", "_residents", "_ground_truth"}
     assert 0.2 < counts["clinic_patients"] / 2000 < 0.4        # coverage rate 0.3 of 2,000 residents
+    assert counts["_residents"] == 2000 and counts["_ground_truth"] == counts["clinic_patients"] + counts["oem_registry"]
+    assert "2,000 residents, 4 tables" in studio.counts_summary.text()
     qtmodeltester.check(studio.counts_model)
+    assert opened.args == [counts["clinic_patients"]]            # the first table's rows, paged in
+    import sqlite3
+
+    with sqlite3.connect(look.look.db_path) as conn:
+        first = conn.execute("SELECT * FROM clinic_patients ORDER BY rowid LIMIT 1").fetchone()
+    assert tuple(look.preview.model.index(0, c).data() for c in range(len(first))) == first
+    profile = look.look.profile
+    bars = look.chart("departments")
+    assert [round(b.get_height()) for b in bars] == [n for k, n in profile.departments_per_resident if k > 0]
+    assert sum(b.get_width() for b in look.chart("neighbourhoods")) == 2000
+    assert set(look.chart("defects")) >= {"missing", "name"} and set(look.chart("ages")) == {"F", "M"}
+    look.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: look.canvases["departments"].isVisible())
+    with qtbot.waitSignal(look.preview.model.ready, timeout=10_000) as second:
+        look.counts_view.selectRow(1)
+    assert second.args == [counts["oem_registry"]]
+    studio.open_scenario("winter-storm")                         # another scenario: nothing of this city stays
+    assert studio.counts_model.rowCount() == 0 and look.chart("departments") is None
+    assert not look.preview.isVisible()
 
 
 def test_new_from_builtin_copies_into_the_facilitator_folder_and_opens_it(studio, qtbot):

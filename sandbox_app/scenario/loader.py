@@ -131,21 +131,21 @@ def _problem_from_pydantic(err: dict, file: str, located: _Located) -> Problem:
         key = loc[-1]
         model = _model_at(loc[:-1])
         allowed = [f.alias or n for n, f in model.model_fields.items()] if model else []
-        message = f"unknown key '{key}'"
-        hint = did_you_mean(key, allowed) or (f"allowed keys: {', '.join(allowed)}" if allowed else None)
+        message = f"unknown key '{shown(key, 80)}'"
+        hint = did_you_mean(str(key)[:200], allowed) or (f"allowed keys: {', '.join(allowed)}" if allowed else None)
     elif (suggestion := DID_YOU_MEAN.match(message)) is not None:
         message, hint = suggestion.group(1), suggestion.group(2)
     elif err["type"] == "string_type" and isinstance(err.get("input"), int | float) \
             and not isinstance(err.get("input"), bool):
-        message = f"{err.get('input')} was read as a number; this must be text"
+        message = f"{shown(err.get('input'), 80)} was read as a number; this must be text"
         hint = ('quote it, e.g. zip: "01234" (unquoted, YAML reads a number and drops leading zeros)'
                 if loc and loc[-1] == "zip" else "quote it")
     elif err["type"] == "missing":
         message = f"'{loc[-1]}' is required"
     elif err["type"] == "literal_error":
         hint = "allowed: " + str(err.get("ctx", {}).get("expected", ""))
-        message = f"'{err.get('input')}' is not allowed here"
-    return Problem(file, located.line_of(loc), format_loc(loc), message, hint)
+        message = f"'{shown(err.get('input'), 80)}' is not allowed here"
+    return Problem(file, located.line_of(loc), format_loc(loc), shown(message, 500), hint)
 
 
 def _custom_category_names(data: dict) -> list[str]:

@@ -6,7 +6,6 @@ the facilitator sees (saved or not), with answer paths resolved beside the file.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,22 +42,64 @@ def check_answers(text: str, path: Path, state) -> list:
         return check_scenario_answers(scenario, db)
 
 
+@dataclass
+class CityLook:
+    """What Generate shows: the database, every table's row count and the city profile (city_profile.py)."""
+
+    db_path: Path
+    counts: list[TableCount]
+    profile: object  # CityProfile
+
+
+class _Part:
+    """Progress of one part of a task as a slice [start, end) of the whole bar; cancel passes through."""
+
+    def __init__(self, state, start: float, end: float) -> None:
+        self.state, self.start, self.end = state, start, end
+
+    def set_progress(self, fraction: float, status: str = "") -> None:
+        self.state.set_progress(self.start + (self.end - self.start) * fraction, status)
+
+    def is_cancelled(self) -> bool:
+        return self.state.is_cancelled()
+
+
+GENERATE_SHARE = 0.8  # of the progress bar; the profile takes the rest
+
+
 def generate_counts(text: str, path: Path, state) -> tuple[Path, list[TableCount]]:
-    """Generate (or reuse) the scenario's city; its database path and every table's row count."""
+    """Generate (or reuse) the scenario's city; its database path and every table's row count (department
+    tables and the public reference, then the answer key: _residents, _ground_truth), as stored at generation."""
     from sandbox_app.cache import cached_database
-    from sandbox_app.sharing.database import CityDatabase
+    from sandbox_app.explore.catalog import FIXED_NAMES, Catalog
 
     scenario = scenario_from_text(text, path)
-    db_path = cached_database(scenario, state=state)
-    with CityDatabase(db_path) as db:
-        tables = [(t, db.department_of(t)) for t in db.tables()]
-    connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
-        counts = [TableCount(t, dept, connection.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0])
-                  for t, dept in tables]
-    finally:
-        connection.close()
-    return db_path, counts
+    db_path = cached_database(scenario, state=_Part(state, 0.0, GENERATE_SHARE))
+    names = {**FIXED_NAMES, **{d.id: d.name for d in scenario.departments}}
+    tables = [t for t in Catalog(db_path, facilitator=True).tables if t.name not in ("_meta", "_data_dictionary")]
+    tables.sort(key=lambda t: t.facilitator_only)  # stable: dictionary order within each group
+    return db_path, [TableCount(t.name, names.get(t.department, t.department),
+                                t.rows if t.rows is not None else _count_rows(db_path, t.name)) for t in tables]
+
+
+def _count_rows(db_path: Path, table: str) -> int:
+    """count(*) for a table whose count was not stored at generation (an older city)."""
+    import contextlib
+
+    from sandbox_app.explore.catalog import open_read_only, quote
+
+    with contextlib.closing(open_read_only(db_path)) as conn:
+        return int(conn.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()[0])
+
+
+def generate_look(text: str, path: Path, state) -> CityLook:
+    """Generate (or reuse) the city, count its tables and profile it (all on the worker)."""
+    from sandbox_app.explore.city_profile import city_profile
+
+    db_path, counts = generate_counts(text, path, state)
+    state.set_progress(GENERATE_SHARE, "Looking at the city…")
+    profile = city_profile(db_path, scenario_from_text(text, path), state=_Part(state, GENERATE_SHARE, 1.0))
+    return CityLook(db_path, counts, profile)
 
 
 def copy_builtin(source: str, name: str, folder: Path, _state=None) -> Path:
@@ -78,5 +119,5 @@ def facilitator_folder() -> Path:
     return folder
 
 
-__all__ = ["TableCount", "check_answers", "copy_builtin", "facilitator_folder",
-           "generate_counts", "scenario_from_text"]
+__all__ = ["CityLook", "TableCount", "check_answers", "copy_builtin", "facilitator_folder",
+           "generate_counts", "generate_look", "scenario_from_text"]

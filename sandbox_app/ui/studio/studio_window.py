@@ -36,7 +36,8 @@ from PySide6.QtWidgets import (
 
 from sandbox_app.ui.common.tasks import TaskRunner
 from sandbox_app.ui.studio import studio_tasks
-from sandbox_app.ui.studio.check_model import CheckModel, RowsModel
+from sandbox_app.ui.studio.check_model import CheckModel
+from sandbox_app.ui.studio.city_look import CityLookView
 from sandbox_app.ui.studio.scenario_editor import ScenarioEditor
 
 _ROLE = Qt.ItemDataRole.UserRole
@@ -80,16 +81,17 @@ class StudioWindow(QMainWindow):
         self.library.currentItemChanged.connect(self._on_library_pick)
 
         self.check_model = CheckModel(self)
-        self.counts_model = RowsModel(["Table", "Department", "Rows"], self)
         self.check_view = self._table(self.check_model, stretch=7)
-        self.counts_view = self._table(self.counts_model, stretch=0)
+        self.city_look = CityLookView(self)
+        self.counts_model = self.city_look.counts_model
         self.check_summary = QLabel("Check scores every model answer and known-bad answer of the scenario.")
         self.check_summary.setWordWrap(True)
-        self.counts_summary = QLabel("Generate builds the scenario's city and counts each table's rows.")
+        self.counts_summary = QLabel("Generate builds the scenario's city, counts each table's rows and charts "
+                                     "what to check before a workshop.")
         self.counts_summary.setWordWrap(True)
         self.results = QTabWidget(self)
         self.results.addTab(self._page(self.check_summary, self.check_view), "Check")
-        self.results.addTab(self._page(self.counts_summary, self.counts_view), "Generate")
+        self.results.addTab(self._page(self.counts_summary, self.city_look), "Generate")
 
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 100)
@@ -173,7 +175,7 @@ class StudioWindow(QMainWindow):
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
         return view
 
-    def _page(self, summary: QLabel, view: QTableView) -> QWidget:
+    def _page(self, summary: QLabel, view: QWidget) -> QWidget:
         page = QWidget(self)
         layout = QVBoxLayout(page)
         layout.addWidget(summary)
@@ -259,7 +261,7 @@ class StudioWindow(QMainWindow):
         self.file_label.setText(f"{path}" + ("  (built-in, read-only: New from built-in… to edit a copy)"
                                              if builtin else ""))
         self.check_model.set_checks([])
-        self.counts_model.set_rows([])
+        self.city_look.clear()
         self._update_actions()
 
     def _may_discard(self) -> bool:
@@ -293,13 +295,13 @@ class StudioWindow(QMainWindow):
         self.runner.start(lambda state: studio_tasks.check_answers(text, path, state))
 
     def generate(self) -> None:
-        """Generate the scenario's city (or reuse the cached one) and count each table's rows."""
+        """Generate the scenario's city (or reuse the cached one), count each table's rows and profile it."""
         if not self._ready("Generate"):
             return
         text, path = self.editor.text(), self.editor.path
         self._begin("generate", "Generating the city…")
         self.results.setCurrentIndex(1)
-        self.runner.start(lambda state: studio_tasks.generate_counts(text, path, state))
+        self.runner.start(lambda state: studio_tasks.generate_look(text, path, state))
 
     def cancel(self) -> None:
         self.runner.cancel()
@@ -350,9 +352,10 @@ class StudioWindow(QMainWindow):
             self.check_summary.setText(text)
             self._finish(text)
         elif job == "generate":
-            db_path, counts = result
-            self.counts_model.set_rows([(c.table, c.department, c.rows) for c in counts])
-            text = f"✓ {len(counts)} tables, {sum(c.rows for c in counts):,} rows in {db_path.name}."
+            self.city_look.show_look(result)
+            people = result.profile.residents
+            text = (f"✓ {people:,} residents, {len(result.counts)} tables, "
+                    f"{sum(c.rows for c in result.counts):,} rows in {result.db_path.name}.")
             self.counts_summary.setText(text)
             self._finish(text)
 
@@ -374,4 +377,5 @@ class StudioWindow(QMainWindow):
             return
         self.runner.shutdown()
         self.editor.shutdown()
+        self.city_look.shutdown()
         super().closeEvent(event)
