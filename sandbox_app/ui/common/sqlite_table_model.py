@@ -3,9 +3,9 @@
 After DB Browser for SQLite's SqliteTableModel/RowLoader/RowCache: `rowCount()` is known up front (stored
 row counts; a sort or filter is prepared in the background first); `data()` for a row not loaded yet
 returns a placeholder (first column only: the rest stays blank, cheaper to paint) and asks for the page
-around it; one background reader (page_reader.PageReader)
-reads pages, newest request first, into a bounded LRU cache; every request carries the generation of the
-view it was made for, so pages of an old sort or filter are dropped. Sort and filter run in SQL (paging.py).
+around it; one background reader (page_reader.PageReader) reads pages, newest request first, into a bounded
+LRU cache; every request carries the generation of the view it was made for, so pages of an old sort or
+filter are dropped. Sort and filter run in SQL (paging.py).
 
 Scrolling is paint-bound, so the GUI thread's share is kept small: a view that sets `rows_on_screen` gets
 dataChanged only for the rows of a landed page it shows (Qt repaints the whole viewport for an off-screen
