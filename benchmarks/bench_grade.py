@@ -4,6 +4,7 @@
     python benchmarks/bench_grade.py --files 200     # quicker
     python benchmarks/bench_grade.py --json          # one JSON object on stdout
     python benchmarks/bench_grade.py --distinct      # worst case: every trainee's share differs
+    python benchmarks/bench_grade.py --files 200 --debrief-only   # only the debrief dashboard opening
 
 The results are made the way the trainee app makes them (score the share against the pack's city, build,
 sign with the pack's key, write atomically). Shares vary: each is one of the exercise's model or known-bad
@@ -11,6 +12,10 @@ answers with up to two fields dropped, so the room holds many distinct shares, a
 `grade` is timed end to end in this process: read and verify every file, re-score every share, text table
 and HTML debrief. The naive baseline grades a sample the obvious way: per file, load the scenario, open
 the city, score, close; its time is scaled to the same number of files.
+
+The debrief dashboard (Qt, offscreen) is timed opening the first `--debrief-files` results (200 by default)
+from `load()` (what choosing the folder calls) to `loaded` with the room view and distributions drawn, a
+few times, against the naive composition in benchmarks/naive_debrief.py swapped into the same view.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import argparse
 import json
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -26,6 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 def _variants(base: dict, rng: random.Random) -> dict:
@@ -101,7 +108,7 @@ def grade_fast(results: Path, key: Path, workers: int | None = None) -> tuple[fl
     from sandbox_app.grading.summary import text_report
 
     start = time.perf_counter()
-    grading = grade_results([results], keys=[key], workers=workers)
+    grading = grade_results([results], keys=[key], workers=workers, references=True)
     text_report(grading)
     debrief_html(grading)
     seconds = time.perf_counter() - start
@@ -134,6 +141,103 @@ def grade_naive(files: list[Path], pack) -> tuple[float, list[str]]:
     return time.perf_counter() - start, verdicts
 
 
+def debrief_open(folder: Path, key: Path, repeats: int, naive: bool = False) -> list[tuple[float, float]]:
+    """Seconds from DebriefView.load(folder) to the dashboard on screen with its room view drawn, `repeats`
+    times (offscreen Qt)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from sandbox_app.ui.studio import debrief_view
+
+    app = QApplication.instance() or QApplication([])
+    fast = debrief_view.build_debrief
+    if naive:
+        from naive_debrief import naive_build_debrief
+
+        debrief_view.build_debrief = naive_build_debrief
+    try:
+        return [_open_once(app, debrief_view.DebriefView, folder, key) for _ in range(repeats)]
+    finally:
+        debrief_view.build_debrief = fast
+
+
+def _open_once(app, view_class, folder: Path, key: Path) -> tuple[float, float]:
+    """(wall, CPU) seconds of one opening; CPU counts every thread of this process (worker and GUI)."""
+    from PySide6.QtCore import QEventLoop
+
+    view = view_class(keys=[key])
+    view.resize(1366, 800)
+    view.show()
+    app.processEvents()
+    loop, done, drawn = QEventLoop(), [], []
+
+    def finished(*_args) -> None:
+        done.append(1)
+        loop.quit()
+
+    def painted(_event) -> None:   # the room view drawn after the grading is on screen (its own draw_idle)
+        if done:
+            drawn.append((time.perf_counter(), time.process_time()))
+            loop.quit()
+
+    view.loaded.connect(finished)
+    view.load_failed.connect(finished)
+    view.room_canvas.mpl_connect("draw_event", painted)
+    start, cpu = time.perf_counter(), time.process_time()
+    view.load([folder])
+    while not done or (view.debrief is not None and not drawn):
+        loop.exec()
+    if view.debrief is None:
+        raise SystemExit(f"the debrief did not load: {view.status.text()}")
+    view.shutdown()
+    view.deleteLater()
+    app.processEvents()
+    return drawn[-1][0] - start, drawn[-1][1] - cpu
+
+
+def _room_of(results: Path, files: int) -> Path:
+    """The first `files` result files of `results`, copied to a folder of their own."""
+    import shutil
+
+    room = results.parent / f"room-{files}"
+    room.mkdir()
+    for path in sorted(results.glob("*.json"))[:files]:
+        shutil.copy2(path, room / path.name)
+    return room
+
+
+def _debrief_figures(room: Path, key: Path, repeats: int) -> dict:
+    """Median and worst of the dashboard opening, the naive composition's, interleaved, and their ratio."""
+    fast, naive = [], []
+    for _ in range(repeats):   # alternate, so a burst of load elsewhere hits both alike
+        fast += debrief_open(room, key, 1)
+        naive += debrief_open(room, key, 1, naive=True)
+    med = statistics.median
+    wall, naive_wall = [w for w, _ in fast], [w for w, _ in naive]
+    cpu, naive_cpu = [c for _, c in fast], [c for _, c in naive]
+    return {"debrief_files": len(list(room.glob("*.json"))), "debrief_runs": repeats,
+            "debrief_median_s": round(med(wall), 3), "debrief_worst_s": round(max(wall), 3),
+            "debrief_cpu_median_s": round(med(cpu), 3),
+            "debrief_naive_median_s": round(med(naive_wall), 3), "debrief_naive_worst_s": round(max(naive_wall), 3),
+            "debrief_naive_cpu_median_s": round(med(naive_cpu), 3),
+            "debrief_speedup": round(med(naive_wall) / med(wall), 2),
+            "debrief_cpu_speedup": round(med(naive_cpu) / med(cpu), 2), "debrief_target_s": 2.0,
+            "debrief_met": med(wall) < 2.0, "load_average": round(os.getloadavg()[0], 1)}
+
+
+def _print(args, figures: dict) -> None:
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    elif "debrief_median_s" in figures:
+        f = figures
+        print(f"debrief dashboard, {f['debrief_files']} files, load() to drawn, {f['debrief_runs']} runs: median "
+              f"{f['debrief_median_s']:.2f} s, worst {f['debrief_worst_s']:.2f} s; naive composition median "
+              f"{f['debrief_naive_median_s']:.2f} s, worst {f['debrief_naive_worst_s']:.2f} s; "
+              f"{f['debrief_speedup']}x; CPU median {f['debrief_cpu_median_s']:.2f} s vs "
+              f"{f['debrief_naive_cpu_median_s']:.2f} s ({f['debrief_cpu_speedup']}x); target < 2 s: "
+              f"{'met' if f['debrief_met'] else 'NOT met'} (load average {f['load_average']})")
+
+
 def main(argv=None) -> int:
     from sandbox_app.grading.parallel import PARALLEL_MIN, default_workers
 
@@ -145,6 +249,10 @@ def main(argv=None) -> int:
     parser.add_argument("--serial-too", action="store_true", help="also grade on one process (--workers 1)")
     parser.add_argument("--html", type=Path, help="also write the debrief of the graded room to this file "
                         "(docs/sample-debrief.html is made with --files 60 --html)")
+    parser.add_argument("--debrief-files", type=int, default=200, help="result files the debrief dashboard "
+                        "opens (default 200; 0: skip the dashboard)")
+    parser.add_argument("--debrief-repeats", type=int, default=5, help="times each way of opening it is timed")
+    parser.add_argument("--debrief-only", action="store_true", help="time only the dashboard opening")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-grade-") as tmp:
         folder = Path(tmp)
@@ -153,13 +261,21 @@ def main(argv=None) -> int:
         start = time.perf_counter()
         pack, key, results, distinct = make_room(folder, args.files, distinct=args.distinct)
         made = time.perf_counter() - start
+        debrief = {}
+        if args.debrief_files > 0:
+            room = _room_of(results, min(args.debrief_files, args.files))
+            debrief_open(room, key, 1)   # imports, fonts and the installed pack: once, before either is timed
+            debrief = _debrief_figures(room, key, args.debrief_repeats)
+        if args.debrief_only:
+            _print(args, {"files": args.files, "distinct_shares": distinct, **debrief})
+            return 0
         fast_s, outcome = grade_fast(results, key)
         serial_s = grade_fast(results, key, workers=1)[0] if args.serial_too else None
         if args.html:
             from sandbox_app.grading.grade import grade_results
             from sandbox_app.grading.report_html import write_debrief
 
-            write_debrief(grade_results([results], keys=[key]), args.html,
+            write_debrief(grade_results([results], keys=[key], references=True), args.html,
                           title="Sample debrief: winter-storm, a made-up room")
         sample = sorted(results.glob("*.json"))[: args.naive_sample]
         naive_s, _ = grade_naive(sample, pack)
@@ -170,20 +286,21 @@ def main(argv=None) -> int:
                "naive_projected_s": round(naive_per_file * args.files, 1),
                "speedup": round(naive_per_file * args.files / fast_s, 1), "target_s": 60.0,
                "met": fast_s < 60.0, "workers": default_workers(), "grade_serial_s": serial_s and round(serial_s, 2),
-               **outcome}
+               **outcome, **debrief}
     if args.json:
-        print(json.dumps(figures, indent=2))
-    else:
-        print(f"made {args.files:,} result files ({distinct} distinct shares) in {made:.1f} s")
-        print(f"grade: {fast_s:.2f} s for {args.files:,} files ({args.files / fast_s:,.0f} files/s), "
-              f"text table and HTML debrief included; target < 60 s: {'met' if fast_s < 60 else 'NOT met'}")
-        if serial_s is not None:
-            print(f"grade on one process: {serial_s:.2f} s (above: up to {figures['workers']} workers, used from "
-                  f"{PARALLEL_MIN} distinct shares)")
-        print(f"naive (load scenario + open city + score, per file): {naive_per_file * 1000:.0f} ms/file over "
-              f"{len(sample)} files -> {naive_per_file * args.files:.0f} s projected; grade is "
-              f"{figures['speedup']}x faster")
-        print(f"verdicts {outcome['verdicts']}, flagged {outcome['flagged']}")
+        _print(args, figures)
+        return 0
+    print(f"made {args.files:,} result files ({distinct} distinct shares) in {made:.1f} s")
+    print(f"grade: {fast_s:.2f} s for {args.files:,} files ({args.files / fast_s:,.0f} files/s), "
+          f"text table and HTML debrief included; target < 60 s: {'met' if fast_s < 60 else 'NOT met'}")
+    if serial_s is not None:
+        print(f"grade on one process: {serial_s:.2f} s (above: up to {figures['workers']} workers, used from "
+              f"{PARALLEL_MIN} distinct shares)")
+    print(f"naive (load scenario + open city + score, per file): {naive_per_file * 1000:.0f} ms/file over "
+          f"{len(sample)} files -> {naive_per_file * args.files:.0f} s projected; grade is "
+          f"{figures['speedup']}x faster")
+    print(f"verdicts {outcome['verdicts']}, flagged {outcome['flagged']}")
+    _print(args, debrief)
     return 0
 
 

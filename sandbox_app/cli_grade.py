@@ -34,7 +34,8 @@ def cmd_grade(args) -> int:
     progress = TextProgress("grading", enabled=None if not args.json else False)
     try:
         grading = grade_results(args.results, packs=args.pack or (), keys=args.key or (),
-                                scenarios=args.scenario or (), state=progress, workers=args.workers)
+                                scenarios=args.scenario or (), state=progress, workers=args.workers,
+                                references=bool(args.html))   # the HTML's room view marks the answers
     except SandboxError as err:   # the facilitator's own --pack, --key or --scenario
         print(str(err), file=sys.stderr)
         return EXIT_USAGE

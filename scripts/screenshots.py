@@ -278,7 +278,47 @@ def studio_shots(app, out: Path, suffix: str, size: tuple[int, int]) -> list[Pat
         look.tabs.setCurrentIndex(tab)
         _settle(app)
         shot(name)
+    shots += exercise_shots(app, window, out, suffix)
+    editor.editor.document().setModified(False)
     window.close()
+    return shots
+
+
+def exercise_shots(app, window, out: Path, suffix: str) -> list[Path]:
+    """The Exercises view on the studio's copy of winter-storm: the request form, Check of one exercise with
+    a miss and the findings behind it, and a known-bad answer open in the trainees' share builder."""
+    view = window.exercises
+    window.results.setCurrentWidget(view)
+    window.splitter.setSizes([150, 470, 746])
+    _wait(app, lambda: not view.reading and view.outline is not None)
+    view.select(0)
+    _settle(app)
+    shots = []
+
+    def shot(name: str, widget) -> None:
+        path = out / f"{name}{suffix}.png"
+        widget.grab().save(str(path))
+        shots.append(path)
+
+    shot("studio-exercises", window)
+    done: list[str] = []
+    view.check.done.connect(done.append)
+    view.check.check_one.click()
+    _wait(app, lambda: bool(done), 300)
+    miss = next((i for i, c in enumerate(view.check.model.checks) if not c.ok), 0)
+    view.check.view.selectRow(miss)
+    _settle(app)
+    shot("studio-exercise-check", window)
+    view.tabs.setCurrentWidget(view.answers)
+    view.answers.table.cellWidget(0, 3).click()
+    builder = view.windows[-1]
+    builder.resize(window.size())
+    _wait(app, lambda: builder.builder is not None or builder.problem is not None, 300)
+    builder.score()
+    _wait(app, lambda: builder.report.report is not None, 300)
+    _settle(app)
+    shot("studio-answer-builder", builder)
+    builder.close()
     return shots
 
 

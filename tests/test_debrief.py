@@ -182,6 +182,7 @@ def test_pdf_export_writes_a_pdf(view, tmp_path):
     out = view.save_pdf(tmp_path / "debrief.pdf")
     data = out.read_bytes()
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF") and len(data) > 5000
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", data)) == len(view.debrief.exercises) == 1   # a page each
     assert not any(name.encode() in data for name in NAMES)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")] == []
 
@@ -233,4 +234,146 @@ def test_a_folder_without_result_files_says_so(qtbot, isolated_qt, tmp_path):
         widget.load([tmp_path / "empty"])
     assert widget.status.text() == "No result files (*.json) were found there."
     assert widget.exercise.count() == 0 and widget.room_collections == []
+    widget.shutdown()
+
+
+def test_the_room_view_marks_the_model_and_bad_answers_where_the_engine_scores_them(view):
+    from sandbox_app.ui.studio.debrief_charts import REFERENCE_GIDS
+
+    ex = view.current
+    ax = view.room_figure.axes[0]
+    for kind, gid in REFERENCE_GIDS.items():
+        marks = [c for c in ax.collections if c.get_gid() == gid]
+        assert len(marks) == 1
+        expected = sorted((r.privacy, r.usefulness) for r in ex.references if r.kind == kind)
+        assert sorted((int(x), int(y)) for x, y in marks[0].get_offsets()) == expected and expected
+    labels = [t.get_text() for t in ax.texts]
+    assert "model answer" in labels and "bad answer" in labels
+
+
+def _room_with_repeats(room, tmp_path) -> tuple[Path, list[str]]:
+    """The room's results under file names holding each trainee's full name, and each result copied as a
+    second trainee's (the same share twice, as a room often sends it); the names used."""
+    import json
+
+    from sandbox_app.workspace.results import sign_result
+
+    out = tmp_path / "named"
+    out.mkdir()
+    key = open_pack(room[0].path).result_key
+    names = []
+    for i, path in enumerate(sorted(room[1].glob("*.json"))):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for copy in ("", " (copy)"):
+            trainee = data["trainee"] + copy
+            names.append(trainee)
+            data = dict(data, trainee=trainee)
+            data.pop("signature", None)
+            (out / f"{i:02d} {trainee} - checks.json").write_text(json.dumps(sign_result(data, key)),
+                                                                    encoding="utf-8")
+    return out, names
+
+
+def test_repeated_shares_are_scored_once_and_as_without_the_cache(room, tmp_path, monkeypatch):
+    """10 results holding 2 distinct shares: the engine runs twice (the answers it marks are those shares
+    too), and every score equals scoring each share on its own against a freshly opened city."""
+    import json
+
+    import sandbox_app.grading.sources as sources
+    from sandbox_app.grading.sources import score_one
+    from sandbox_app.ui.studio.debrief_data import build_debrief
+
+    folder, _ = _room_with_repeats(room, tmp_path)
+    runs = []
+    monkeypatch.setattr(sources, "score_one", lambda *a: runs.append(a[3]) or score_one(*a))
+    debrief = build_debrief([folder], keys=[room[0].key_path])
+    graded = debrief.grading.results
+    assert len(graded) == 10 and not debrief.grading.flagged
+    distinct = {json.dumps(r.share, sort_keys=True) for r in graded}
+    assert len(distinct) == 2 and len(runs) == 2
+    pack = open_pack(room[0].path)
+    for r in graded:
+        db = CityDatabase(pack.database)   # no cache: a city opened for this one share
+        try:
+            alone = score_one(db, load_scenario(pack.scenario_path), r.exercise, r.share)
+        finally:
+            db.close()
+        assert alone == r.scored
+    refs = {(x.kind, x.privacy, x.usefulness) for x in debrief.exercises[0].references}
+    assert refs == {("model", *_scores(graded, "Ada Lovelace")), ("bad", *_scores(graded, "Cy Twombly"))}
+    assert [len(p.attempts) for p in debrief.exercises[0].points if p.trainee.startswith("Cy ")] == [2, 2]
+
+
+def _scores(graded, trainee: str) -> tuple[int, int]:
+    r = next(r for r in graded if r.trainee == trainee)
+    return r.scored.privacy, r.scored.usefulness
+
+
+def test_anonymised_html_holds_no_name_nor_file_name_and_marks_the_answers(room, tmp_path):
+    from sandbox_app.grading.report_html import debrief_html
+    from sandbox_app.ui.studio.debrief_data import build_debrief
+
+    folder, names = _room_with_repeats(room, tmp_path)
+    edit(next(folder.glob("*Ed Wood - checks.json")), lambda d: d.update(privacy_score=100))  # flagged: listed
+    debrief = build_debrief([folder], keys=[room[0].key_path])
+    assert debrief.grading.flagged
+    page = debrief_html(debrief.grading, anonymise=True)
+    said = _said(page)
+    words = {w for name in names for w in re.findall(r"[A-Za-z]+", name) if w != "copy"}
+    for word in words:
+        assert not re.search(rf"\b{word}\b", said, re.IGNORECASE), word
+    assert ".json" not in page and "(hidden)" in page
+    assert "Trainee 10" in page and "<script" not in page and not re.search(r'(src|href)\s*=\s*"(?!#)', page)
+    assert "url(" not in page and "@import" not in page and "<link" not in page and "<img" not in page
+    sections = re.findall(r'<section class="exercise".*?</section>', page, re.S)
+    assert len(sections) == len(debrief.exercises) == 1
+    assert all(x.count('class="verdicts"') == x.count('class="room"') == 1 and x.count('class="histogram"') == 2
+               for x in sections)
+    refs = debrief.exercises[0].references
+    for kind in ("model", "bad"):
+        expected = sorted((r.privacy, r.usefulness) for r in refs if r.kind == kind)
+        marks = re.findall(rf'class="reference" data-kind="{kind}" data-privacy="(\d+)" data-usefulness="(\d+)"',
+                           page)
+        assert sorted((int(p), int(u)) for p, u in marks) == expected and expected
+    shown = debrief_html(debrief.grading)
+    assert "Ada Lovelace" in shown and "Ed Wood - checks.json" in shown   # named, they are there
+
+
+def _said(page: str) -> str:
+    """Everything an HTML page says: its text (titles, captions, tooltips) and every attribute's value."""
+    from html.parser import HTMLParser
+
+    out: list[str] = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            out.extend(value or "" for _name, value in attrs)
+
+        def handle_data(self, data):
+            out.append(data)
+
+    Collect().feed(page)
+    return "\n".join(out)
+
+
+def test_loading_runs_off_the_gui_thread_and_reports_progress_as_it_scores(qtbot, isolated_qt, room, results,
+                                                                           monkeypatch):
+    import threading
+
+    from sandbox_app.ui.studio import debrief_view
+
+    threads, seen = [], []
+    build = debrief_view.build_debrief
+    monkeypatch.setattr(debrief_view, "build_debrief",
+                        lambda *a, **k: threads.append(threading.current_thread()) or build(*a, **k))
+    widget = debrief_view.DebriefView(keys=[room[0].key_path])
+    qtbot.addWidget(widget)
+    widget.runner.progress.connect(lambda fraction, status: seen.append((fraction, status)))
+    with qtbot.waitSignal(widget.loaded, timeout=60_000):
+        widget.load([results])
+        assert not widget.cancel_button.isHidden() and not widget.open_button.isEnabled()   # busy: Cancel shown
+    assert threads and threads[0] is not threading.main_thread()
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert any(0.1 < f < 0.95 and status.endswith(".json") for f, status in seen)   # moving while it scores
     widget.shutdown()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -205,8 +206,14 @@ def test_html_debrief_holds_the_right_numbers_and_nothing_external(room, results
     assert not re.search(r'(src|href)\s*=\s*"(?!#)', page) and "<script" not in page
     anonymous = debrief_html(grading, anonymise=True)
     assert "Ada" not in anonymous and 'data-trainee="Trainee 1"' in anonymous
+    assert "notes.json" not in anonymous and 'class="reference"' not in page   # answers: only when asked for
     assert main(["grade", str(results), "--key", str(room[0].key_path), "--html", str(tmp_path / "d.html")]) == 1
-    assert (tmp_path / "d.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    written = (tmp_path / "d.html").read_text(encoding="utf-8")
+    assert written.startswith("<!DOCTYPE html>")
+    by_trainee = {r.trainee: r.scored for r in grading.results if r.scored}
+    marks = re.findall(r'class="reference" data-kind="(\w+)" data-privacy="(\d+)" data-usefulness="(\d+)"', written)
+    assert sorted(marks) == sorted([("model", str(by_trainee["Ada"].privacy), str(by_trainee["Ada"].usefulness)),
+                                    ("bad", str(by_trainee["Cy"].privacy), str(by_trainee["Cy"].usefulness))])
 
 
 def test_scoring_on_several_processes_gives_the_same_grades(room, results, monkeypatch):
@@ -231,9 +238,11 @@ def test_the_grading_benchmark_still_runs(tmp_path):
     import sys
 
     bench = Path(__file__).parents[1] / "benchmarks" / "bench_grade.py"
-    proc = subprocess.run([sys.executable, str(bench), "--files", "9", "--naive-sample", "2", "--json"],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, str(bench), "--files", "9", "--naive-sample", "2", "--json",
+                           "--debrief-repeats", "1"], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert proc.returncode == 0, proc.stderr
     figures = json.loads(proc.stdout)
     assert figures["files"] == 9 and figures["flagged"] == 0 and sum(figures["verdicts"].values()) == 9
     assert figures["grade_s"] > 0 and figures["naive_ms_per_file"] > 0
+    assert figures["debrief_files"] == 9 and figures["debrief_median_s"] > 0 and figures["debrief_naive_median_s"] > 0

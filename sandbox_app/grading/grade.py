@@ -46,6 +46,8 @@ class GradedResult:
     flags: dict[str, str] = field(default_factory=dict)   # code -> the reason, in words
     signature: str = ""
     source: str = ""
+    share: dict | None = field(default=None, repr=False)     # the share sent, as read (the debrief shows it)
+    path: list[tuple[int, int]] = field(default_factory=list, repr=False)  # (privacy, usefulness) per attempt
 
     @property
     def ok(self) -> bool:
@@ -70,6 +72,7 @@ class GradedResult:
 class Grading:
     results: list[GradedResult]
     sources: list[str]           # "pack 1a2b3c4d (winter-storm): signatures checked with the grading key"
+    references: dict = field(default_factory=dict)   # (source label, exercise) -> [Reference], if asked for
 
     @property
     def flagged(self) -> list[GradedResult]:
@@ -91,33 +94,47 @@ def result_files(paths) -> list[Path]:
 
 
 def grade_results(paths, *, packs=(), keys=(), scenarios=(), state: TaskState | None = None,
-                  workers: int | None = None) -> Grading:
+                  workers: int | None = None, sources: Sources | None = None, references: bool = False) -> Grading:
     """Grade every result file in `paths` (files or folders). PackError/ScenarioError for a bad --pack,
     --key or --scenario (the facilitator's own inputs); problems with result files become flags.
 
     Files are read and checked first; then the distinct shares are scored, on `workers` processes when there
     are many (default: one per CPU, up to 4; 1 scores everything here), then each result gets its score.
+    `sources` (a Sources the caller opened, and closes): packs, cities and scores already loaded are reused,
+    and stay open for the caller (packs/keys/scenarios are then ignored). `references`: also score each
+    exercise's model and known-bad answers (Grading.references), for the room view.
     """
     from sandbox_app.grading.parallel import prescore
 
     files = result_files(paths)
-    sources = Sources(packs, keys, scenarios)
+    owned = sources is None
+    if owned:
+        sources = Sources(packs, keys, scenarios)
     graded: list[GradedResult] = []
     try:
         read = [_read_one(path, sources) for path in files]
         _cancel_point(state, 0.1, "read every file")
-        prescore([(source, r.exercise, share) for r, share, source in read if source is not None],
-                 workers=workers, state=state)
+        pooled = prescore([(source, r.exercise, share) for r, share, source in read if source is not None],
+                          workers=workers, state=state)
+        # scored in a pool, the files are only looked up here (0.9 on); else the engine runs here: 0.1 on
+        start, end = (0.9 if pooled else 0.1), (0.95 if references else 1.0)
         for i, (result, share, source) in enumerate(read):
             if source is not None:
                 _score_one(result, share, source)
             graded.append(result)
-            _cancel_point(state, 0.9 + 0.1 * (i + 1) / len(read), Path(result.file).name)
+            _cancel_point(state, start + (end - start) * (i + 1) / len(read), Path(result.file).name)
         _flag_duplicates(graded)
         notes = [f"{s.label}: signatures checked with {s.key_from}" for s in sources.used()]
+        answers = {}
+        if references:
+            from sandbox_app.grading.references import references_of
+
+            answers = references_of(graded, sources)
+            _cancel_point(state, 1.0, "scored the model and bad answers")
     finally:
-        sources.close()
-    return Grading(graded, notes)
+        if owned:
+            sources.close()
+    return Grading(graded, notes, answers)
 
 
 def _cancel_point(state: TaskState | None, fraction: float, status: str) -> None:
@@ -147,6 +164,10 @@ def _read_one(path: Path, sources: Sources) -> tuple[GradedResult, dict | None, 
     result.attempts = len(data["attempts"])
     result.signature = data["signature"]
     result.claimed = (data.get("verdict"), data.get("privacy_score"), data.get("usefulness_score"))
+    result.share = data["share"]
+    result.path = [(a["privacy_score"], a["usefulness_score"]) for a in data["attempts"]
+                   if isinstance(a, dict) and isinstance(a.get("privacy_score"), int)
+                   and isinstance(a.get("usefulness_score"), int)]
     if result.app_version != __version__:
         result.flags["other_version"] = f"written by app {result.app_version}; this is {__version__}"
     source = sources.for_result(result.scenario, result.pack_id)

@@ -166,11 +166,12 @@ def _bad_date_line(text: str) -> int | None:
 
 
 def parse_scenario_text(text: str, file: str = "<scenario>", *, deep: bool = False,
-                        base: Path | None = None) -> Scenario:
+                        base: Path | None = None, on_data=None) -> Scenario:
     """Validate scenario YAML text; raise ScenarioError listing every problem found.
 
     `deep` also draws the population to find tables no resident can appear in (what `validate` does; about
-    0.1 s for 20,000 residents, so loading for other commands skips it).
+    0.1 s for 20,000 residents, so loading for other commands skips it). `on_data(dict)`, if given, gets the
+    file's plain data as soon as the YAML is read, valid or not (the studio's form reads it: one parse serves both).
     """
     yaml = YAML(typ="rt")
     try:
@@ -203,6 +204,8 @@ def parse_scenario_text(text: str, file: str = "<scenario>", *, deep: bool = Fal
         raise ScenarioError([Problem(file, None, "", f"the file expands to more than {MAX_NODES:,} values "
                                      "(through YAML aliases or deep nesting)",
                                      "write the values out; scenario files need no aliases")]) from None
+    if on_data is not None:
+        on_data(data)
     try:
         scenario = Scenario.model_validate(data, context={"custom_categories": _custom_category_names(data)})
     except ValidationError as err:

@@ -14,6 +14,7 @@ VERDICT_COLOURS = {"approve": "#2e7d32", "revise": "#ef8f00", "reject": "#c62828
 VERDICT_MARKERS = {"approve": "o", "revise": "s", "reject": "X"}
 BINS = list(range(0, 101, 10))
 TRAINEE_GID = "trainees"
+REFERENCE_GIDS = {"model": "model-answer", "bad": "bad-answers"}   # the answers' scatter collections
 
 
 def draw_room(ax, ex: ExerciseDebrief, selected=None) -> list:
@@ -33,9 +34,10 @@ def draw_room(ax, ex: ExerciseDebrief, selected=None) -> list:
     for kind, marker, colour in (("model", "*", "#1565c0"), ("bad", "P", "#6a1b9a")):
         refs = [r for r in ex.references if r.kind == kind]
         if refs:  # hollow and behind, so the trainees on the same spot still show
-            ax.scatter([r.privacy for r in refs], [r.usefulness for r in refs], s=420 if kind == "model" else 300,
-                       marker=marker, facecolors="none", edgecolors=colour, linewidths=1.8, zorder=2,
-                       label="model answer" if kind == "model" else "known-bad answer")
+            marks = ax.scatter([r.privacy for r in refs], [r.usefulness for r in refs],
+                               s=420 if kind == "model" else 300, marker=marker, facecolors="none", edgecolors=colour,
+                               linewidths=1.8, zorder=2, label="model answer" if kind == "model" else "known-bad answer")
+            marks.set_gid(REFERENCE_GIDS[kind])
             for r in refs:  # the model's label under its star, the bad answers' above theirs: never on each other
                 # left of the spot (the "×n" sits right of it) unless that runs off the chart
                 right = r.privacy > (75 if kind == "model" else 25)

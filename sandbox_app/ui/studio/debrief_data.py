@@ -6,28 +6,15 @@ No Qt here: `build_debrief` is a plain function of (paths, state) run by the vie
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from sandbox_app.errors import ResultError, SandboxError
 from sandbox_app.grading.grade import GradedResult, Grading, grade_results
+from sandbox_app.grading.references import Reference
 from sandbox_app.grading.summary import ExerciseSummary, summarise
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-@dataclass
-class Reference:
-    """A model or known-bad answer of the exercise, scored by the engine today."""
-
-    label: str             # "model answer" or "bad answer: Everyone is too many."
-    kind: str              # "model" or "bad"
-    verdict: str
-    privacy: int
-    usefulness: int
 
 
 @dataclass(eq=False)
@@ -92,19 +79,24 @@ def _ranked(counts: Counter) -> list[tuple[str, int]]:
 
 
 def build_debrief(paths, *, packs=(), keys=(), scenarios=(), state=None) -> Debrief:
-    """Grade `paths` (files or folders) and gather everything the dashboard draws."""
-    grading = grade_results(paths, packs=packs, keys=keys, scenarios=scenarios, state=state)
+    """Grade `paths` (files or folders) and gather everything the dashboard draws.
+
+    One Sources serves the grading and the rest: each pack is opened and verified once, its city opened once,
+    and the model and bad answers are scored through the same cache as the trainees' shares (a model answer
+    a trainee sent is not scored again); each result file is read once, by the grading.
+    """
     from sandbox_app.grading.sources import Sources
 
     sources = Sources(packs, keys, scenarios)
     try:
-        exercises = [_exercise(summary, sources) for summary in summarise(grading)]
+        grading = grade_results(paths, state=state, sources=sources, references=True)
+        exercises = [_exercise(summary, sources, grading.references) for summary in summarise(grading)]
     finally:
         sources.close()
     return Debrief(grading, exercises)
 
 
-def _exercise(summary: ExerciseSummary, sources) -> ExerciseDebrief:
+def _exercise(summary: ExerciseSummary, sources, references: dict) -> ExerciseDebrief:
     pack_id = next((r.pack_id for r in summary.results), None)
     source = sources.for_result(summary.scenario, pack_id)
     exercise = None
@@ -115,15 +107,15 @@ def _exercise(summary: ExerciseSummary, sources) -> ExerciseDebrief:
                if exercise is not None else None)
     points = []
     for r in summary.counted:
-        share, attempts = _share_and_attempts(r.file)
-        point = TraineePoint(r, share, attempts)
+        share = r.share or {}
+        point = TraineePoint(r, share, list(r.path))
         if needed is not None:
             shared = shared_fields(share, columns)
             point.over_shared = sorted(shared - set(needed))
             point.under_shared = sorted(set(needed) - shared)
         points.append(point)
-    references = _references(source, exercise) if exercise is not None else []
-    return ExerciseDebrief(summary, exercise.title if exercise else summary.exercise, points, references, needed)
+    answers = references.get((summary.source, summary.exercise), [])
+    return ExerciseDebrief(summary, exercise.title if exercise else summary.exercise, points, answers, needed)
 
 
 def shared_fields(share: dict, columns: dict[str, set[str]] | None = None) -> set[str]:
@@ -139,33 +131,4 @@ def shared_fields(share: dict, columns: dict[str, set[str]] | None = None) -> se
                 out.update(w for w in _WORD.findall(str(op.get("expr", ""))) if w in known)
             elif op.get("op") != "drop":
                 out.add(name)
-    return out
-
-
-def _share_and_attempts(file: str) -> tuple[dict, list[tuple[int, int]]]:
-    from sandbox_app.workspace.results import read_result
-
-    try:
-        data = read_result(Path(file))
-    except ResultError:
-        return {}, []
-    path = [(a.get("privacy_score"), a.get("usefulness_score")) for a in data.get("attempts") or []]
-    return data.get("share") or {}, [(int(p), int(u)) for p, u in path if isinstance(p, int) and isinstance(u, int)]
-
-
-def _references(source, exercise) -> list[Reference]:
-    from sandbox_app.privacy.answers import load_answer
-    from sandbox_app.sharing.document import share_to_json
-
-    answers = [("model answer", "model", exercise.model_answer)] if exercise.model_answer is not None else []
-    answers += [(f"bad answer: {bad.teaches}" if getattr(bad, "teaches", "") else "bad answer", "bad", bad.share)
-                for bad in exercise.bad_answers]
-    out = []
-    for label, kind, ref in answers:
-        try:
-            share = json.loads(share_to_json(load_answer(source.scenario, ref)))
-            scored = source.score(exercise.id, share, label)
-        except (SandboxError, OSError):
-            continue   # an answer that cannot be read or applied is simply not marked
-        out.append(Reference(label, kind, scored.verdict, scored.privacy, scored.usefulness))
     return out

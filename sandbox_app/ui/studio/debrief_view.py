@@ -186,6 +186,8 @@ class DebriefView(QWidget):
         self.tabs.addTab(self.trainees, "Trainees")
         self.flagged = _table(["file", "trainee", "why it is flagged"])
         self.tabs.addTab(self.flagged, "Flagged")
+        self._stale: set = set()   # canvases whose figure changed while their tab was hidden
+        self.tabs.currentChanged.connect(self._tab_shown)
         split.addWidget(self.tabs)
         self.panel = TraineePanel()
         self.panel.path_requested.connect(self.show_path)
@@ -263,8 +265,8 @@ class DebriefView(QWidget):
             chosen = self.panel.point if any(p is self.panel.point for p in ex.points) else None
             self.room_collections = draw_room(self.room_figure.add_subplot(), ex, chosen)
             draw_histograms(*self.dist_figure.subplots(2, 1), ex)
-        self.room_canvas.draw_idle()
-        self.dist_canvas.draw_idle()
+        self._redraw(self.room_canvas)
+        self._redraw(self.dist_canvas)
         rules = ex.summary.rules() if ex else []
         _fill(self.rules, [[r.rule, r.title, r.severity, r.citation, r.results] for r in rules])
         self._fill_fields(ex)
@@ -283,7 +285,7 @@ class DebriefView(QWidget):
         else:
             self.panel.show_point(None)
             self.path_figure.clear()
-            self.path_canvas.draw_idle()
+            self._redraw(self.path_canvas)
 
     def _fill_fields(self, ex: ExerciseDebrief | None) -> None:
         if ex is None or ex.needed_fields is None:
@@ -310,7 +312,22 @@ class DebriefView(QWidget):
         self.path_figure.clear()
         if point is not None and point.attempts:
             draw_attempts(self.path_figure.add_subplot(), point, self.names()[point.trainee])
-        self.path_canvas.draw_idle()
+        self._redraw(self.path_canvas)
+
+    def _redraw(self, canvas) -> None:
+        """Draw `canvas` soon if its tab is the one shown, else when its tab is next shown (a hidden chart's
+        layout and drawing would only delay the one on screen)."""
+        if self.tabs.currentWidget() is canvas:
+            self._stale.discard(canvas)
+            canvas.draw_idle()
+        else:
+            self._stale.add(canvas)
+
+    def _tab_shown(self, index: int) -> None:
+        canvas = self.tabs.widget(index)
+        if canvas in self._stale:
+            self._stale.discard(canvas)
+            canvas.draw_idle()
 
     # ------------------------------------------------------------------ export
     def choose_html(self) -> None:

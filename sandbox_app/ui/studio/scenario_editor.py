@@ -32,13 +32,22 @@ DEBOUNCE_MS = 400
 
 def validate_text(text: str, file: str, base: Path | None) -> list[Problem]:
     """Every problem of scenario `text` (empty when it validates), as `city-sandbox validate` finds them."""
-    from sandbox_app.scenario.loader import parse_scenario_text
+    return validate_with_outline(text, file, base)[0]
 
+
+def validate_with_outline(text: str, file: str, base: Path | None) -> tuple[list[Problem], object]:
+    """`validate_text`, and the outline the Exercises form shows (None if the YAML cannot be read), from the
+    same parse."""
+    from sandbox_app.scenario.loader import parse_scenario_text
+    from sandbox_app.scenario.outline import outline_of
+
+    outline = []
     try:
-        parse_scenario_text(text, file, deep=True, base=base)
+        parse_scenario_text(text, file, deep=True, base=base,
+                            on_data=lambda data: outline.append(outline_of(data)))
     except ScenarioError as err:
-        return list(err.problems)
-    return []
+        return list(err.problems), (outline[0] if outline else None)
+    return [], (outline[0] if outline else None)
 
 
 def problem_text(problem: Problem) -> str:
@@ -71,6 +80,7 @@ class ScenarioEditor(QWidget):
     """Edits one scenario file; `problems_changed(list)` after each validation, `saved(Path)` after a save."""
 
     problems_changed = Signal(list)
+    outline_changed = Signal(object)  # the Outline of the text just validated (None: the YAML cannot be read)
     saved = Signal(Path)
     external_change = Signal()
     modified_changed = Signal(bool)
@@ -80,6 +90,7 @@ class ScenarioEditor(QWidget):
         self.path: Path | None = None
         self.read_only = True
         self.problems: list[Problem] = []
+        self.outline = None  # what the last validation read of the text (sandbox_app.scenario.outline)
         self._disk_text: str | None = None  # what the file held when last loaded or saved
         self._validated_text: str | None = None
         self.editor = CodeEditor(self)
@@ -223,10 +234,13 @@ class ScenarioEditor(QWidget):
         text, file, base = self.text(), str(self.path), self.path.parent
         self._validated_text = text
         self.status.setText("Checking…")
-        self.runner.start(lambda _state: validate_text(text, file, base))
+        self.runner.start(lambda _state: validate_with_outline(text, file, base))
 
-    def _on_validated(self, problems: list) -> None:
+    def _on_validated(self, result: tuple) -> None:
+        problems, outline = result
+        self.outline = outline
         self.show_problems(problems)
+        self.outline_changed.emit(outline)
 
     def _on_validation_failed(self, message: str) -> None:
         self.show_problems([Problem(str(self.path), None, "", message)])

@@ -42,6 +42,28 @@ def check_answers(text: str, path: Path, state) -> list:
         return check_scenario_answers(scenario, db)
 
 
+def check_exercise(text: str, path: Path, exercise_id: str | None, state) -> list[tuple]:
+    """Check the answers of one exercise (or all, `exercise_id` None): (CheckRow, score report or None) pairs."""
+    from sandbox_app.cache import cached_database
+    from sandbox_app.privacy.answers import check_answer_reports
+    from sandbox_app.sharing.database import CityDatabase
+
+    scenario = scenario_from_text(text, path)
+    state.set_progress(0.0, "Preparing the city…")
+    db_path = cached_database(scenario, state=state)
+    state.set_progress(1.0, "Scoring the answers…")
+    with CityDatabase(db_path) as db:
+        return check_answer_reports(scenario, db, exercise_id, state)
+
+
+def open_session(text: str, path: Path, state):
+    """The scenario in the editor, with its generated city open, as the trainee app opens one (a CitySession:
+    the answer builder and the trainee preview work on it)."""
+    from sandbox_app.workspace.city import open_city
+
+    return open_city(str(path), state, scenario=scenario_from_text(text, path))
+
+
 @dataclass
 class CityLook:
     """What Generate shows: the database, every table's row count and the city profile (city_profile.py)."""
@@ -119,5 +141,5 @@ def facilitator_folder() -> Path:
     return folder
 
 
-__all__ = ["CityLook", "TableCount", "check_answers", "copy_builtin", "facilitator_folder",
-           "generate_counts", "generate_look", "scenario_from_text"]
+__all__ = ["CityLook", "TableCount", "check_answers", "check_exercise", "copy_builtin", "facilitator_folder",
+           "generate_counts", "generate_look", "open_session", "scenario_from_text"]

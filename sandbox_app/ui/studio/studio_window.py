@@ -38,6 +38,7 @@ from sandbox_app.ui.common.tasks import TaskRunner
 from sandbox_app.ui.studio import studio_tasks
 from sandbox_app.ui.studio.check_model import CheckModel
 from sandbox_app.ui.studio.city_look import CityLookView
+from sandbox_app.ui.studio.exercises_view import ExercisesView
 from sandbox_app.ui.studio.scenario_editor import ScenarioEditor
 
 _ROLE = Qt.ItemDataRole.UserRole
@@ -89,7 +90,10 @@ class StudioWindow(QMainWindow):
         self.counts_summary = QLabel("Generate builds the scenario's city, counts each table's rows and charts "
                                      "what to check before a workshop.")
         self.counts_summary.setWordWrap(True)
+        self.exercises = ExercisesView(self.editor, self)
+        self.exercises.message.connect(lambda text: self.statusBar().showMessage(text, 15000))
         self.results = QTabWidget(self)
+        self.results.addTab(self.exercises, "Exercises")
         self.results.addTab(self._page(self.check_summary, self.check_view), "Check")
         self.results.addTab(self._page(self.counts_summary, self.city_look), "Generate")
 
@@ -262,6 +266,7 @@ class StudioWindow(QMainWindow):
                                              if builtin else ""))
         self.check_model.set_checks([])
         self.city_look.clear()
+        self.exercises.file_opened()
         self._update_actions()
 
     def _may_discard(self) -> bool:
@@ -291,7 +296,7 @@ class StudioWindow(QMainWindow):
             return
         text, path = self.editor.text(), self.editor.path
         self._begin("check", "Checking the answers…")
-        self.results.setCurrentIndex(0)
+        self.results.setCurrentIndex(1)
         self.runner.start(lambda state: studio_tasks.check_answers(text, path, state))
 
     def generate(self) -> None:
@@ -300,7 +305,7 @@ class StudioWindow(QMainWindow):
             return
         text, path = self.editor.text(), self.editor.path
         self._begin("generate", "Generating the city…")
-        self.results.setCurrentIndex(1)
+        self.results.setCurrentIndex(2)
         self.runner.start(lambda state: studio_tasks.generate_look(text, path, state))
 
     def cancel(self) -> None:
@@ -376,6 +381,7 @@ class StudioWindow(QMainWindow):
             event.ignore()
             return
         self.runner.shutdown()
+        self.exercises.shutdown()
         self.editor.shutdown()
         self.city_look.shutdown()
         super().closeEvent(event)

@@ -140,8 +140,10 @@ class ScoreReportView(QScrollArea):
         plan = list(getattr(report, "fix_plan", None) or [])
         if plan:
             row = QHBoxLayout()
-            row.addWidget(QLabel(f"The engine can make {len(plan)} change{'s' if len(plan) != 1 else ''} that "
-                                 "fix the findings below without contradicting each other."), 1)
+            words = QLabel(f"The engine can make {len(plan)} change{'s' if len(plan) != 1 else ''} that "
+                           "fix the findings below without contradicting each other.")
+            words.setWordWrap(True)  # a narrow pane wraps it rather than clipping the cards beside it
+            row.addWidget(words, 1)
             button = QPushButton("Apply all fixes")
             button.setToolTip("Make every fix below as one step you can undo, then watch the meter")
             button.clicked.connect(lambda: self.plan_requested.emit(plan))
