@@ -10,7 +10,7 @@ import pytest
 from cityfixture import small_city
 
 from sandbox_app.explore.charts import MAX_BARS, ChartError, ChartSpec, chart_data, chart_sql
-from sandbox_app.explore.paging import RowSource, ViewQuery, filter_clause
+from sandbox_app.explore.paging import READ_CHUNK, RowSource, ViewQuery, filter_clause
 from sandbox_app.explore.results import run_to_file, unique_names
 from sandbox_app.explore.sql import QueryError
 from synthetic.progress import Cancelled
@@ -50,6 +50,28 @@ def test_an_unsorted_table_pages_by_rowid_without_an_order_list(path):
     assert source.read(total - 3, 10) == everything[-3:]
     assert source.rows_read == 8
     source.close()
+
+
+def test_a_page_read_pauses_between_small_chunks_and_can_be_given_up(path, gappy):
+    total = _sql(path, f"SELECT count(*) FROM {S311}")[0][0]
+    source = RowSource.prepare(path, ViewQuery(S311), known_rows=total)
+    calls = []
+    rows = source.read(0, 100, pause=lambda: calls.append(len(calls)))
+    assert rows == _sql(path, f"SELECT * FROM {S311} ORDER BY rowid LIMIT 100")
+    assert len(calls) == 1 + 100 // READ_CHUNK  # before the query, then after every full chunk
+
+    def give_up():
+        if len(calls) > 2:
+            raise Cancelled()
+        calls.append(0)
+
+    calls.clear()
+    with pytest.raises(Cancelled):
+        source.read(0, 100, pause=give_up)
+    source.close()
+    by_order = RowSource.prepare(gappy, ViewQuery("t"))  # rowid gaps: the read goes through the order list
+    assert by_order.read(0, 50, pause=lambda: None) == by_order.read(0, 50)
+    by_order.close()
 
 
 def test_gaps_in_rowids_fall_back_to_an_order_list(gappy):

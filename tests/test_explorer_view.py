@@ -4,6 +4,7 @@ inline, Stop, history), the chart builder's numbers, exports, and `city-sandbox 
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import sqlite3
 
@@ -29,6 +30,13 @@ def path(tmp_path_factory):
 def private_settings(isolated_qt):
     """Every test here writes its settings (query history, window size) to a temp folder."""
     return isolated_qt
+
+
+@pytest.fixture(autouse=True)
+def thawed_heap():
+    """The window freezes the garbage collector's start-up heap; thaw it so the rest of the suite collects."""
+    yield
+    gc.unfreeze()
 
 
 def _sql(path, query):
@@ -69,6 +77,10 @@ def test_the_catalogue_lists_departments_tables_and_counts_without_the_answer_ke
     assert dept.child(0, 0).text() == S311 and dept.child(0, 1).text() == f"{stored[S311]:,}"
     assert "facilitator mode" not in view.banner.text()
     assert view.banner.text().startswith("<b>Winter storm: reaching residents who depend on power</b>")
+
+
+def test_once_started_the_window_freezes_its_heap_so_no_full_collection_stalls_a_scroll(view):
+    assert gc.get_freeze_count() > 0  # frozen when the scenario's names arrived (the view fixture waits for them)
 
 
 def test_facilitator_mode_shows_the_answer_key(qtbot, path):

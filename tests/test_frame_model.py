@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelRoleData, QModelRoleDataSpan, Qt
 
 from sandbox_app.ui.common.frame_model import BLOCK, CACHED_BLOCKS, FrameModel, cell_text
 
@@ -48,3 +48,16 @@ def test_highlighted_rows_and_columns_are_marked_in_the_headers_too():
     assert model.headerData(2, Qt.Orientation.Horizontal) == "▶ s"
     assert model.data(model.index(3, 0), Qt.ItemDataRole.BackgroundRole) is not None
     assert model.data(model.index(4, 0), Qt.ItemDataRole.BackgroundRole) is None
+
+
+def test_multidata_answers_what_data_answers_for_every_role_a_delegate_asks_for():
+    model = FrameModel(pd.DataFrame({"a": [None, 1.5, 2.0], "s": ["x", None, "z"]}))
+    model.set_highlight({1}, ["s"])
+    roles = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.BackgroundRole,
+             Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.TextAlignmentRole]
+    items = {role: QModelRoleData(int(role.value)) for role in roles}  # reused from cell to cell, as Qt does
+    for row, col in [(r, c) for r in range(3) for c in range(2)] * 2 + [(5, 0)]:
+        index = model.index(row, col)
+        for role, item in items.items():
+            model.multiData(index, QModelRoleDataSpan(item))
+            assert item.data() == model.data(index, role), (row, col, role)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from sandbox_app.explore.catalog import open_read_only, quote
 from synthetic.progress import Cancelled, NullState, TaskState
 
 ORDER_CHUNK = 50_000
+READ_CHUNK = 20  # rows fetched between two calls of read()'s `pause`
 _COMPARISON = re.compile(r"^\s*(>=|<=|<>|!=|=|>|<)\s*(.*?)\s*$", re.S)
 
 
@@ -145,21 +147,25 @@ class RowSource:
             state.set_progress(min(len(ids) / expected, 1.0), f"{len(ids):,} rows")
         self.order, self.row_count = ids, len(ids)
 
-    def read(self, start: int, count: int) -> list[tuple]:
-        """Rows [start, start + count) in display order (fewer at the end), each as its values."""
+    def read(self, start: int, count: int, pause: Callable[[], None] | None = None) -> list[tuple]:
+        """Rows [start, start + count) in display order (fewer at the end), each as its values.
+
+        `pause()`, if given, is called before the query and after every READ_CHUNK rows: a background
+        reader waits there while the GUI thread is busy, or raises Cancelled to give up the page.
+        """
         count = max(0, min(count, self.row_count - start))
         if count == 0:
             return []
         table = quote(self.query.table)
         names = ", ".join(quote(c) for c in self.columns)
         if self.order is None:
-            first = self.first_rowid + start
-            rows = self.conn.execute(f"SELECT {names} FROM {table} WHERE rowid >= ? ORDER BY rowid LIMIT ?",
-                                     (first, count)).fetchall()
+            sql, params = f"SELECT {names} FROM {table} WHERE rowid >= ? ORDER BY rowid LIMIT ?", \
+                (self.first_rowid + start, count)
+            rows = _fetch(self.conn, sql, params, pause)
         else:
             ids = self.order[start:start + count]
-            found = {r[0]: r[1:] for r in self.conn.execute(
-                f"SELECT rowid, {names} FROM {table} WHERE rowid IN ({', '.join('?' * len(ids))})", list(ids))}
+            sql = f"SELECT rowid, {names} FROM {table} WHERE rowid IN ({', '.join('?' * len(ids))})"
+            found = {r[0]: r[1:] for r in _fetch(self.conn, sql, list(ids), pause)}
             rows = [found[i] for i in ids if i in found]
         self.rows_read += len(rows)
         return rows
@@ -168,6 +174,21 @@ class RowSource:
         if self.conn is not None:
             self.conn.close()
             self.conn = None
+
+
+def _fetch(conn: sqlite3.Connection, sql: str, params, pause: Callable[[], None] | None) -> list[tuple]:
+    """All rows of `sql`; with `pause`, called before the query and between chunks of READ_CHUNK rows."""
+    if pause is None:
+        return conn.execute(sql, params).fetchall()
+    pause()
+    cursor = conn.execute(sql, params)
+    rows: list[tuple] = []
+    while chunk := cursor.fetchmany(READ_CHUNK):
+        rows += chunk
+        if len(chunk) < READ_CHUNK:
+            break
+        pause()
+    return rows
 
 
 __all__ = ["RowSource", "ViewQuery", "filter_clause", "where_clause"]

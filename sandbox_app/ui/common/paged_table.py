@@ -1,7 +1,8 @@
 """A paged SQLite table on screen: the view, its filter boxes, a status line, progress and a Stop button.
 
-Fixed row heights (never resizeRowsToContents on a big model); sorting by a header click and the filter
-boxes both go to SQL through the model.
+Fixed row heights and column widths set once from the first page (never resizeRowsToContents or
+ResizeToContents on a big model: both scan rows); sorting by a header click and the filter boxes both go
+to SQL through the model. The view tells the model which rows it shows, so a landed page repaints only those.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class PagedTableView(QWidget):
         self.model.ready.connect(self._ready)
         self.model.failed.connect(self._failed)
         self.model._worker.cancelled.connect(self._stopped)
+        self.model.rows_on_screen = self.rows_on_screen
         self._label = ""
         self._fit = False
 
@@ -118,6 +120,14 @@ class PagedTableView(QWidget):
             widest = max([metrics.horizontalAdvance(title) + 24] +
                          [metrics.horizontalAdvance(str(r[column])) + 12 for r in rows if r[column] is not None])
             self.header.resizeSection(column, max(MIN_COLUMN_WIDTH, min(widest, MAX_COLUMN_WIDTH)))
+
+    def rows_on_screen(self) -> tuple[int, int]:
+        """The first and last row the table shows now (a part-shown row counts)."""
+        first = self.table.rowAt(0)
+        if first < 0:
+            return 0, -1
+        last = self.table.rowAt(self.table.viewport().height() - 1)
+        return first, last if last >= 0 else self.model.rowCount() - 1
 
     def _failed(self, message: str) -> None:
         self.progress.hide()

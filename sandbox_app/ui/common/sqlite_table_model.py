@@ -2,33 +2,50 @@
 
 After DB Browser for SQLite's SqliteTableModel/RowLoader/RowCache: `rowCount()` is known up front (stored
 row counts; a sort or filter is prepared in the background first); `data()` for a row not loaded yet
-returns a placeholder and asks for the page around it; one background reader (page_reader.PageReader)
-reads pages, newest request first, into a bounded LRU cache; every request carries the generation of the
-view it was made for, so pages of an old sort or filter are dropped. Sort and filter run in SQL (paging.py).
+returns a placeholder (first column only: the rest stays blank, cheaper to paint) and asks for the page
+around it; one background reader (page_reader.PageReader) reads pages, newest request first, into a bounded
+LRU cache; every request carries the generation of the view it was made for, so pages of an old sort or
+filter are dropped. Sort and filter run in SQL (paging.py).
+
+Scrolling is paint-bound, so the GUI thread's share is kept small: a view that sets `rows_on_screen` gets
+dataChanged only for the rows of a landed page it shows (Qt repaints the whole viewport for an off-screen
+range), and requests for pages scrolled past are cancelled; `multiData` answers the seven roles a delegate
+asks for per cell in one Python call; the reader waits while the GUI thread paints (page_reader.py).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QModelRoleDataSpan,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor
 
 from sandbox_app.explore.paging import RowSource, ViewQuery
 from sandbox_app.ui.common.page_reader import PageReader
+from synthetic.progress import Cancelled
 
 PAGE_ROWS = 200
 CACHE_PAGES = 64  # at most 12,800 rows in memory
 MAX_PENDING = 12  # page requests beyond this are cancelled, oldest first
-PLACEHOLDER = "…"
+PLACEHOLDER = "…"  # an unloaded row shows it in its first column; its other cells stay blank (no text to lay out)
 NULL_TEXT = "NULL"
 _INDEX = QModelIndex | QPersistentModelIndex
 _DISPLAY, _EDIT = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole
 _FOREGROUND, _TOOLTIP = Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole
+_DISPLAY_N, _EDIT_N, _FOREGROUND_N, _TOOLTIP_N = (int(r.value) for r in (_DISPLAY, _EDIT, _FOREGROUND, _TOOLTIP))
 _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _GREY = QColor("#888888")
+_CHANGED_ROLES = [_DISPLAY, _FOREGROUND]
 
 
 class SqliteTableModel(QAbstractTableModel):
@@ -55,6 +72,8 @@ class SqliteTableModel(QAbstractTableModel):
         self._priority = 0
         self._retired: list[RowSource] = []
         self.pages_requested = 0
+        # Set by a view: its first and last row on screen. Landed pages then repaint only what is shown.
+        self.rows_on_screen: Callable[[], tuple[int, int]] | None = None
 
     # ------------------------------------------------------------------------------------ opening
 
@@ -122,9 +141,15 @@ class SqliteTableModel(QAbstractTableModel):
             self._pages.popitem(last=False)
         first = page * PAGE_ROWS
         last = min(first + len(rows), self._rows) - 1
+        shown = self._shown()
+        if shown is not None:
+            first, last = max(first, shown[0]), min(last, shown[1])
         if last >= first:
-            self.dataChanged.emit(self.index(first, 0), self.index(last, self.columnCount() - 1),
-                                  [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole])
+            self.dataChanged.emit(self.index(first, 0), self.index(last, self.columnCount() - 1), _CHANGED_ROLES)
+
+    def _shown(self) -> tuple[int, int] | None:
+        """The rows on screen (None: no view said; treat every row as shown)."""
+        return self.rows_on_screen() if self.rows_on_screen is not None else None
 
     def _reset(self, source: RowSource, first: list[tuple]) -> None:
         old = self._source
@@ -149,12 +174,17 @@ class SqliteTableModel(QAbstractTableModel):
         source = self._source
         self._priority += 1
         self.pages_requested += 1
+        shown = self._shown()
+        if shown is not None:  # the view moved on: pages scrolled past are not worth reading any more
+            first, last = shown[0] // PAGE_ROWS, shown[1] // PAGE_ROWS
+            for old in [p for p in self._pending if not first <= p <= last]:
+                self._pending.pop(old).cancel()
 
         def read(state):
-            if state.is_cancelled():
-                return page, None
             try:
-                return page, source.read(page * PAGE_ROWS, PAGE_ROWS)
+                return page, source.read(page * PAGE_ROWS, PAGE_ROWS, pause=state.pause)
+            except Cancelled:
+                return page, None
             except sqlite3.ProgrammingError:  # its view was replaced and closed meanwhile
                 return page, None
 
@@ -186,6 +216,8 @@ class SqliteTableModel(QAbstractTableModel):
         return self._source.columns[column] if self._source is not None else ""
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if not self._worker.holding:
+            self._worker.hold()
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:
@@ -194,10 +226,12 @@ class SqliteTableModel(QAbstractTableModel):
 
     def data(self, index: _INDEX, role: int = Qt.ItemDataRole.DisplayRole):
         # Called several times per visible cell on every repaint: keep the common path short.
+        if not self._worker.holding:
+            self._worker.hold()
         if role == _DISPLAY or role == _EDIT:
             values = self.row_values(index.row())
             if values is None:
-                return PLACEHOLDER if role == _DISPLAY else None
+                return PLACEHOLDER if role == _DISPLAY and index.column() == 0 else None
             value = values[index.column()]
             if value is None:
                 return NULL_TEXT if role == _DISPLAY else None
@@ -213,6 +247,39 @@ class SqliteTableModel(QAbstractTableModel):
             text = "" if values is None or values[index.column()] is None else str(values[index.column()])
             return text if len(text) > 40 else None
         return None
+
+    def multiData(self, index: _INDEX, roleDataSpan: QModelRoleDataSpan) -> None:
+        """What data() answers, for every role a delegate asks for at once (one Python call per painted cell)."""
+        if not self._worker.holding:
+            self._worker.hold()
+        row = index.row()
+        page = row // PAGE_ROWS
+        rows = self._pages.get(page)
+        if rows is None:
+            self._request(page)
+            value, loaded = None, False
+        else:
+            self._pages.move_to_end(page)
+            offset = row - page * PAGE_ROWS
+            loaded = offset < len(rows)
+            value = rows[offset][index.column()] if loaded else None
+        for item in roleDataSpan:  # Qt reuses the span from cell to cell: set or clear every role
+            role = item.role()
+            if role == _DISPLAY_N:
+                if loaded:
+                    item.setData(NULL_TEXT if value is None else value.hex() if type(value) is bytes else value)
+                elif index.column() == 0:
+                    item.setData(PLACEHOLDER)
+                else:
+                    item.clearData()
+            elif role == _FOREGROUND_N and value is None:
+                item.setData(_GREY)
+            elif role == _EDIT_N and value is not None:
+                item.setData(value.hex() if type(value) is bytes else value)
+            elif role == _TOOLTIP_N and value is not None and len(str(value)) > 40:
+                item.setData(str(value))
+            else:
+                item.clearData()
 
     def flags(self, index: _INDEX) -> Qt.ItemFlag:
         return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags

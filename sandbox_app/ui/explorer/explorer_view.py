@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from sandbox_app.explore.catalog import Catalog
 from sandbox_app.explore.export import export_query, export_table
 from sandbox_app.explore.participant_copy import participant_copy
+from sandbox_app.ui.common import heap
 from sandbox_app.ui.common.paged_table import PagedTableView
 from sandbox_app.ui.common.tasks import TaskRunner
 from sandbox_app.ui.explorer.agreement_map_view import AgreementMapView
@@ -103,6 +104,7 @@ class ExplorerView(QWidget):
         self.console.resultReady.connect(lambda r: self.charts.set_query(self.console.last_sql, r.headers))
         self.names = TaskRunner(self)  # the scenario (names, title, agreements) is read off the GUI thread
         self.names.finished.connect(self._names_loaded)
+        self.names.failed.connect(lambda _message: heap.settle())
         self.names.start(lambda state: self.catalog.load_names())
         first = next((t for t in self.catalog.tables if not t.name.startswith("_")), None)
         if first is not None:
@@ -128,6 +130,7 @@ class ExplorerView(QWidget):
         if current:
             self.catalog_panel.select_table(current)
         self.agreements.draw()
+        heap.settle()  # the scenario and the agreement map are loaded: a later full collection never scans them
 
     def show_table(self, table: str) -> None:
         """Open `table` in the Table tab (unless it is already shown)."""
