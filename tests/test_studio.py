@@ -184,12 +184,14 @@ def test_generate_shows_row_counts_first_rows_and_charts_and_cancel_stops(studio
     assert set(look.chart("defects")) >= {"missing", "name"} and set(look.chart("ages")) == {"F", "M"}
     look.tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: look.canvases["departments"].isVisible())
+    shown = look.canvases["departments"].pixmap()  # drawn on the worker: the tab only shows its picture
+    assert not shown.isNull() and shown.width() > 100 and look.look.charts["departments"].drawn is bars
     with qtbot.waitSignal(look.preview.model.ready, timeout=10_000) as second:
         look.counts_view.selectRow(1)
     assert second.args == [counts["oem_registry"]]
     studio.open_scenario("winter-storm")                         # another scenario: nothing of this city stays
     assert studio.counts_model.rowCount() == 0 and look.chart("departments") is None
-    assert not look.preview.isVisible()
+    assert not look.preview.isVisible() and look.canvases["departments"].pixmap().isNull()
 
 
 def test_new_from_builtin_copies_into_the_facilitator_folder_and_opens_it(studio, qtbot):

@@ -4,6 +4,10 @@ has nothing to show, and returns its bar containers so tests can read the number
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sandbox_app.explore.city_profile import DEFECT_KINDS, CityProfile
@@ -161,4 +165,31 @@ def draw_neighbourhoods(ax, profile: CityProfile):
 CHARTS = {"departments": draw_departments_per_resident, "defects": draw_defects, "ages": draw_age_pyramid,
           "neighbourhoods": draw_neighbourhoods}
 
-__all__ = ["CHARTS", "draw_age_pyramid", "draw_defects", "draw_departments_per_resident", "draw_neighbourhoods"]
+
+
+@dataclass
+class RenderedChart:
+    """One chart drawn and rasterised off the GUI thread: what its draw function returned (bar containers,
+    for reading the numbers back), the figure, and its pixels (RGBA, `width` x `height`)."""
+
+    drawn: object
+    figure: Figure
+    rgba: bytes
+    width: int
+    height: int
+
+
+def render_chart(key: str, profile: CityProfile, width: int = 680, height: int = 600, dpi: int = 100
+                 ) -> RenderedChart:
+    """Draw chart `key` into a fresh Agg figure of `width` x `height` pixels (no Qt, safe on a worker: no
+    pyplot, one figure per call)."""
+    figure = Figure(figsize=(width / dpi, height / dpi), dpi=dpi, layout="constrained")
+    canvas = FigureCanvasAgg(figure)
+    drawn = CHARTS[key](figure.add_subplot(), profile)
+    canvas.draw()
+    buffer = canvas.buffer_rgba()
+    return RenderedChart(drawn, figure, bytes(buffer), buffer.shape[1], buffer.shape[0])
+
+
+__all__ = ["CHARTS", "RenderedChart", "draw_age_pyramid", "draw_defects", "draw_departments_per_resident",
+           "draw_neighbourhoods", "render_chart"]

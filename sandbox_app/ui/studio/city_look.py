@@ -2,20 +2,27 @@
 
 Tabs: "Tables" (row counts; pick a table to page through its rows, read off the GUI thread by the shared
 paged model) and one tab per chart of city_charts.py. The profile is computed on the worker (studio_tasks.
-generate_look); here it is only drawn, on the GUI thread, into matplotlib canvases. A chart is built and
-rendered when its tab is first shown after a Generate (each takes 50-300 ms), never all four at once.
+generate_look), and so are the charts: each is drawn and rasterised there (100-300 ms a chart, too long
+for the GUI thread), and shown here as a picture scaled to its tab (ChartImage).
 """
 
 from __future__ import annotations
 
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.figure import Figure
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from sandbox_app.ui.common.paged_table import PagedTableView
 from sandbox_app.ui.studio.check_model import RowsModel
-from sandbox_app.ui.studio.city_charts import CHARTS
 
 CHART_TABS = {"departments": ("Departments", "How many departments hold a record about each resident: the "
                                              "people a linkage exercise can find in two places or more."),
@@ -25,6 +32,44 @@ CHART_TABS = {"departments": ("Departments", "How many departments hold a record
               "neighbourhoods": ("Neighbourhoods", "Residents per neighbourhood: small ones make small counts "
                                                    "that trainees must not publish.")}
 WAITING = "Generate the city to see this chart."
+
+
+class ChartImage(QLabel):
+    """A chart drawn on the worker, shown scaled to fit (aspect kept); a sentence when there is none."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.setStyleSheet("background: white; color: #555;")
+        self._pixmap: QPixmap | None = None
+
+    def show_chart(self, chart) -> None:
+        """Show a city_charts.RenderedChart (its pixels are copied: the picture owns its memory)."""
+        image = QImage(chart.rgba, chart.width, chart.height, 4 * chart.width, QImage.Format.Format_RGBA8888)
+        self._pixmap = QPixmap.fromImage(image.copy())
+        self._fit()
+
+    def show_text(self, text: str) -> None:
+        self._pixmap = None
+        self.clear()
+        self.setText(text)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(680, 600)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self._pixmap is not None and self.width() > 0 and self.height() > 0:
+            ratio = max(1.0, self.devicePixelRatioF())
+            fitted = self._pixmap.scaled(self.size() * ratio, Qt.AspectRatioMode.KeepAspectRatio,
+                                         Qt.TransformationMode.SmoothTransformation)
+            fitted.setDevicePixelRatio(ratio)
+            self.setPixmap(fitted)
 
 
 class CityLookView(QWidget):
@@ -57,11 +102,8 @@ class CityLookView(QWidget):
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("cityLookTabs")
         self.tabs.addTab(tables, "Tables")
-        self.figures: dict[str, Figure] = {}
-        self.canvases: dict[str, FigureCanvasQTAgg] = {}
+        self.canvases: dict[str, ChartImage] = {}
         self._drawn: dict[str, object] = {}  # chart -> what its draw function returned (bar containers)
-        self._pending: set[str] = set()  # charts of the current look not built yet
-        self._tab_keys = [None, *CHART_TABS]
         self.explanations: dict[str, QLabel] = {}
         for key, (label, explanation) in CHART_TABS.items():
             page = QWidget(self)
@@ -70,14 +112,13 @@ class CityLookView(QWidget):
             words = QLabel(explanation, page)
             words.setWordWrap(True)
             self.explanations[key] = words
-            figure = Figure(figsize=(5.4, 4.2), layout="constrained")
-            canvas = FigureCanvasQTAgg(figure)
+            canvas = ChartImage(page)
             canvas.setObjectName(f"chart-{key}")
+            canvas.setAccessibleName(f"{label} chart")
             layout.addWidget(words)
             layout.addWidget(canvas, 1)
-            self.figures[key], self.canvases[key] = figure, canvas
+            self.canvases[key] = canvas
             self.tabs.addTab(page, label)
-        self.tabs.currentChanged.connect(self._tab_shown)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
@@ -91,20 +132,18 @@ class CityLookView(QWidget):
         self.preview.hide()  # it may still hold the previous city's rows
         for key, (_label, explanation) in CHART_TABS.items():
             self.explanations[key].setText(explanation)
-        self._pending.clear()
-        for key, figure in self.figures.items():
-            figure.clear()
-            figure.text(0.5, 0.5, WAITING, ha="center", va="center", color="#555")
+        for key, canvas in self.canvases.items():
+            canvas.show_text(WAITING)
             self._drawn[key] = None
-            self.canvases[key].draw_idle()
 
     def show_look(self, look) -> None:
-        """Show a finished Generate's counts; its charts are drawn as their tabs are shown."""
+        """Show a finished Generate's counts and the charts drawn on the worker."""
         self.look = look
         self.counts_model.set_rows([(c.table, c.department, c.rows) for c in look.counts])
         self.preview.show()
-        self._pending = set(CHARTS)
-        self._tab_shown(self.tabs.currentIndex())
+        for key, chart in look.charts.items():
+            self.canvases[key].show_chart(chart)
+            self._drawn[key] = chart.drawn
         if look.profile.notes:  # what could not be measured belongs beside the defects
             self.explanations["defects"].setText(" ".join([CHART_TABS["defects"][1], *look.profile.notes]))
         if look.profile.age_note:
@@ -112,21 +151,19 @@ class CityLookView(QWidget):
         if look.counts:
             self.counts_view.selectRow(0)
 
-    def chart(self, key: str):
-        """The chart's bar containers (what city_charts returned), drawing it first if it is pending; None
-        before a Generate or when the chart has nothing to show."""
-        if key in self._pending:
-            self._pending.discard(key)
-            figure = self.figures[key]
-            figure.clear()
-            self._drawn[key] = CHARTS[key](figure.add_subplot(), self.look.profile)
-            self.canvases[key].draw_idle()
-        return self._drawn[key]
+    def chart_size(self) -> tuple[int, int]:
+        """The pixels a chart should be drawn at to fill its tab now (before the tab was ever laid out: the
+        Generate pane's likely size), times the screen's pixel ratio so text stays sharp."""
+        width, height = self.width() - 16, self.height() - 110  # the tab bars and the sentence above a chart
+        if width < 300 or height < 250:
+            width, height = 660, 560
+        ratio = max(1.0, self.devicePixelRatioF())
+        return min(int(width * ratio), 2400), min(int(height * ratio), 2000)
 
-    def _tab_shown(self, index: int) -> None:
-        key = self._tab_keys[index] if 0 <= index < len(self._tab_keys) else None
-        if key is not None:
-            self.chart(key)
+    def chart(self, key: str):
+        """The chart's bar containers (what city_charts returned); None before a Generate or when the chart
+        has nothing to show."""
+        return self._drawn.get(key)
 
     def _preview(self, row: int) -> None:
         if self.look is None or not (0 <= row < len(self.look.counts)):

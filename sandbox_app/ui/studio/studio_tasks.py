@@ -6,8 +6,10 @@ the facilitator sees (saved or not), with answer paths resolved beside the file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from synthetic.progress import Cancelled
 
 
 @dataclass
@@ -71,6 +73,7 @@ class CityLook:
     db_path: Path
     counts: list[TableCount]
     profile: object  # CityProfile
+    charts: dict = field(default_factory=dict)  # chart key -> city_charts.RenderedChart (drawn on the worker)
 
 
 class _Part:
@@ -114,14 +117,23 @@ def _count_rows(db_path: Path, table: str) -> int:
         return int(conn.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()[0])
 
 
-def generate_look(text: str, path: Path, state) -> CityLook:
-    """Generate (or reuse) the city, count its tables and profile it (all on the worker)."""
+def generate_look(text: str, path: Path, state, chart_size: tuple[int, int] = (680, 600)) -> CityLook:
+    """Generate (or reuse) the city, count its tables, profile it and draw its charts at `chart_size` pixels
+    (all on the worker: a chart takes 100-300 ms to draw, too long for the GUI thread)."""
     from sandbox_app.explore.city_profile import city_profile
+    from sandbox_app.ui.studio.city_charts import CHARTS, render_chart
 
     db_path, counts = generate_counts(text, path, state)
     state.set_progress(GENERATE_SHARE, "Looking at the city…")
-    profile = city_profile(db_path, scenario_from_text(text, path), state=_Part(state, GENERATE_SHARE, 1.0))
-    return CityLook(db_path, counts, profile)
+    profile = city_profile(db_path, scenario_from_text(text, path), state=_Part(state, GENERATE_SHARE, 0.9))
+    charts = {}
+    for i, key in enumerate(CHARTS):
+        if state.is_cancelled():
+            raise Cancelled("stopped")
+        state.set_progress(0.9 + 0.1 * i / len(CHARTS), "Drawing the charts…")
+        charts[key] = render_chart(key, profile, *chart_size)
+    state.set_progress(1.0, "")
+    return CityLook(db_path, counts, profile, charts)
 
 
 def copy_builtin(source: str, name: str, folder: Path, _state=None) -> Path:

@@ -306,7 +306,8 @@ class StudioWindow(QMainWindow):
         text, path = self.editor.text(), self.editor.path
         self._begin("generate", "Generating the city…")
         self.results.setCurrentIndex(2)
-        self.runner.start(lambda state: studio_tasks.generate_look(text, path, state))
+        size = self.city_look.chart_size()
+        self.runner.start(lambda state: studio_tasks.generate_look(text, path, state, size))
 
     def cancel(self) -> None:
         self.runner.cancel()
