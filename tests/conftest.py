@@ -87,3 +87,14 @@ def _hypothesis_profiles() -> None:
 
 
 _hypothesis_profiles()
+
+
+@pytest.fixture
+def scenario_copy(tmp_path) -> Path:
+    """tests/data/answers-city.yaml and its answers folder copied into a temp folder (the studio writes to it)."""
+    import shutil
+
+    data = Path(__file__).parent / "data"
+    shutil.copy(data / "answers-city.yaml", tmp_path / "answers-city.yaml")
+    shutil.copytree(data / "answers-city", tmp_path / "answers-city")
+    return tmp_path / "answers-city.yaml"

@@ -3,7 +3,6 @@ change) and the studio window's Check and Generate."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,14 +10,6 @@ import pytest
 from sandbox_app.scenario.loader import parse_scenario_text
 
 DATA = Path(__file__).parent / "data"
-
-
-@pytest.fixture
-def scenario_copy(tmp_path) -> Path:
-    """answers-city.yaml and its answers folder copied into a temp folder (the editor writes to it)."""
-    shutil.copy(DATA / "answers-city.yaml", tmp_path / "answers-city.yaml")
-    shutil.copytree(DATA / "answers-city", tmp_path / "answers-city")
-    return tmp_path / "answers-city.yaml"
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ verdict, the trainee preview shows no needs or answers, and built-in scenarios s
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,6 @@ from sandbox_app.ui.studio.exercises_view import READ_ONLY_HINT
 
 DATA = Path(__file__).parent / "data"
 WAIT = 30_000
-
-
-@pytest.fixture
-def scenario_copy(tmp_path) -> Path:
-    shutil.copy(DATA / "answers-city.yaml", tmp_path / "answers-city.yaml")
-    shutil.copytree(DATA / "answers-city", tmp_path / "answers-city")
-    return tmp_path / "answers-city.yaml"
 
 
 @pytest.fixture
