@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
 
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -90,3 +91,19 @@ class CheckModel(RowsModel):
         if miss and role == Qt.ItemDataRole.ForegroundRole:
             return QBrush(MISS_FOREGROUND)
         return super().data(index, role)
+
+
+def rows_view(model, stretch: int, parent: QWidget | None = None) -> QTableView:
+    """A read-only table of `model`: whole-row selection, no row numbers, columns sized to their text and
+    column `stretch` taking the rest of the width."""
+    view = QTableView(parent)
+    view.setModel(model)
+    view.setWordWrap(False)
+    view.setAlternatingRowColors(True)
+    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return view

@@ -11,7 +11,6 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QHeaderView,
     QLabel,
     QSizePolicy,
     QSplitter,
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from sandbox_app.ui.common.paged_table import PagedTableView
-from sandbox_app.ui.studio.check_model import RowsModel
+from sandbox_app.ui.studio.check_model import RowsModel, rows_view
 
 CHART_TABS = {"departments": ("Departments", "How many departments hold a record about each resident: the "
                                              "people a linkage exercise can find in two places or more."),
@@ -78,18 +77,9 @@ class CityLookView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.counts_model = RowsModel(["Table", "Department", "Rows"], self)
-        self.counts_view = QTableView(self)
+        self.counts_view = rows_view(self.counts_model, 1, self)
         self.counts_view.setObjectName("rowCounts")
-        self.counts_view.setModel(self.counts_model)
-        self.counts_view.setWordWrap(False)
-        self.counts_view.setAlternatingRowColors(True)
-        self.counts_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.counts_view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.counts_view.verticalHeader().hide()
-        self.counts_view.verticalHeader().setDefaultSectionSize(self.counts_view.fontMetrics().height() + 8)
-        header = self.counts_view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.counts_view.selectionModel().currentRowChanged.connect(lambda current, _old: self._preview(current.row()))
         self.preview = PagedTableView(self)
         self.preview.status.setText("Pick a table above to see its first rows.")

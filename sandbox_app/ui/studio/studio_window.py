@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -27,7 +26,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
-    QTableView,
     QTabWidget,
     QToolBar,
     QVBoxLayout,
@@ -36,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from sandbox_app.ui.common.tasks import TaskRunner
 from sandbox_app.ui.studio import studio_tasks
-from sandbox_app.ui.studio.check_model import CheckModel
+from sandbox_app.ui.studio.check_model import CheckModel, rows_view
 from sandbox_app.ui.studio.city_look import CityLookView
 from sandbox_app.ui.studio.exercises_view import ExercisesView
 from sandbox_app.ui.studio.scenario_editor import ScenarioEditor
@@ -82,7 +80,7 @@ class StudioWindow(QMainWindow):
         self.library.currentItemChanged.connect(self._on_library_pick)
 
         self.check_model = CheckModel(self)
-        self.check_view = self._table(self.check_model, stretch=7)
+        self.check_view = rows_view(self.check_model, 7, self)
         self.city_look = CityLookView(self)
         self.counts_model = self.city_look.counts_model
         self.check_summary = QLabel("Check scores every model answer and known-bad answer of the scenario.")
@@ -165,19 +163,6 @@ class StudioWindow(QMainWindow):
             action.setShortcut(QKeySequence(shortcut))
         self.addAction(action)
         return action
-
-    def _table(self, model, stretch: int) -> QTableView:
-        view = QTableView(self)
-        view.setModel(model)
-        view.setWordWrap(False)
-        view.setAlternatingRowColors(True)
-        view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        view.verticalHeader().hide()
-        view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
-        header = view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-        return view
 
     def _page(self, summary: QLabel, view: QWidget) -> QWidget:
         page = QWidget(self)
