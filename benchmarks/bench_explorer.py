@@ -227,22 +227,12 @@ def measure_sort(path: Path, rows: int) -> dict:
             "sort_order_mb": rows * 8 / 1e6}
 
 
-def measure_gui(path: Path, rows: int, seconds: float) -> dict:
-    """Scroll a QTableView on the paged model through the table while a 5 ms timer records its longest gap."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+def _drag(view, seconds: float, work=None) -> dict:
+    """Jump through the whole table in 100 steps and back (a step every seconds/200) while a 5 ms timer records
+    the gaps between its ticks. `work`: call it instead of moving the view (the machine's reference job)."""
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication
 
-    from sandbox_app.ui.common.paged_table import PagedTableView
-
-    app = QApplication.instance() or QApplication([])
-    view = PagedTableView()
-    view.resize(1200, 800)
-    view.show()
     loop = QEventLoop()
-    view.model.ready.connect(loop.quit)
-    view.open(path, TABLE, rows)
-    loop.exec()
     clock, gaps, last = QElapsedTimer(), [], [0]
     clock.start()
 
@@ -253,20 +243,22 @@ def measure_gui(path: Path, rows: int, seconds: float) -> dict:
 
     ticker = QTimer(interval=5)
     ticker.timeout.connect(tick)
-    bar = view.table.verticalScrollBar()
+    bar = view.table.verticalScrollBar() if view is not None else None
     steps = [0]
 
-    def scroll():  # a fast drag: jump through the whole table in 100 steps, then back
+    def scroll():
         steps[0] += 1
+        if work is not None:
+            work()
+            return
         fraction = (steps[0] % 200) / 100
         bar.setValue(int(bar.maximum() * (fraction if fraction <= 1 else 2 - fraction)))
 
     scroller = QTimer(interval=int(seconds * 1000 / 200))
     scroller.timeout.connect(scroll)
-    ticker.start()  # first the same timer with nothing else to do: the machine's own noise floor
-    QTimer.singleShot(int(min(1.0, seconds) * 1000), loop.quit)
+    ticker.start()
+    QTimer.singleShot(200, loop.quit)  # settle the timer first
     loop.exec()
-    idle = sorted(gaps[1:])
     gaps.clear()
     scroller.start()
     QTimer.singleShot(int(seconds * 1000), loop.quit)
@@ -275,18 +267,91 @@ def measure_gui(path: Path, rows: int, seconds: float) -> dict:
     cpu = time.thread_time() - cpu
     ticker.stop()
     scroller.stop()
-    loaded = view.model.pages_requested
-    fetched = view.model.rows_fetched()
-    view.shutdown()
-    view.deleteLater()
-    app.processEvents()
-    gaps = sorted(gaps[1:])
-    return {"gui_max_gap_ms": float(gaps[-1]), "gui_median_gap_ms": float(statistics.median(gaps)),
-            "gui_p95_gap_ms": float(gaps[int(len(gaps) * 0.95)]), "gui_gaps_over_50ms": sum(g > 50 for g in gaps),
-            "gui_ticks": len(gaps), "gui_idle_max_gap_ms": float(idle[-1]),
-            "gui_idle_median_gap_ms": float(statistics.median(idle)),
-            "gui_scroll_steps": steps[0], "gui_pages_requested": loaded, "gui_rows_fetched": fetched,
-            "gui_cpu_per_jump_ms": cpu * 1000 / max(steps[0], 1)}
+    return {"gaps": sorted(gaps[1:]), "steps": steps[0], "cpu_ms": cpu * 1000 / max(steps[0], 1)}
+
+
+def _idle(seconds: float) -> list[float]:
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+
+    loop, clock, gaps, last = QEventLoop(), QElapsedTimer(), [], [0]
+    clock.start()
+
+    def tick():
+        now = clock.elapsed()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    ticker = QTimer(interval=5)
+    ticker.timeout.connect(tick)
+    ticker.start()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+    ticker.stop()
+    return sorted(gaps[1:])
+
+
+def _cpu_job(ms: float):
+    """A pure-Python job calibrated to take `ms` of CPU: what this machine does to work of a repaint's size."""
+    def spin(n):
+        total = 0
+        for i in range(n):
+            total += i * i
+        return total
+    t0 = time.thread_time()
+    spin(200_000)
+    per = (time.thread_time() - t0) / 200_000
+    n = max(1, int(ms / 1000 / max(per, 1e-9)))
+    return lambda: spin(n)
+
+
+def measure_gui(path: Path, rows: int, seconds: float, rounds: int = 3) -> dict:
+    """The GUI thread while dragging a PagedTableView (1200x800) through the table: ours (PagedGrid paints a
+    repaint in one Python call) against the same view and model painted by QTableView itself (cell by cell,
+    several Python calls a cell, text laid out by QStyledItemDelegate), in alternating rounds; the idle timer; and a fixed CPU job of our median jump's
+    size on the same timer (the machine's own noise for that much work)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    from sandbox_app.ui.common.paged_table import PagedTableView
+
+    app = QApplication.instance() or QApplication([])
+    runs: dict[str, list[dict]] = {"ours": [], "stock": []}
+    pages = fetched = 0
+    for _ in range(rounds):
+        for kind in ("ours", "stock"):
+            view = PagedTableView()
+            view.table.stock_paint = kind == "stock"
+            view.resize(1200, 800)
+            view.show()
+            loop = QEventLoop()
+            view.model.ready.connect(loop.quit)
+            view.open(path, TABLE, rows)
+            loop.exec()
+            runs[kind].append(_drag(view, seconds))
+            if kind == "ours":
+                pages, fetched = pages + view.model.pages_requested, fetched + view.model.rows_fetched()
+            view.shutdown()
+            view.deleteLater()
+            app.processEvents()
+    idle = _idle(min(1.0, seconds))
+    job_ms = statistics.median(r["cpu_ms"] for r in runs["ours"])
+    reference = _drag(None, seconds, work=_cpu_job(job_ms))
+
+    def figures(prefix: str, rs: list[dict]) -> dict:
+        gaps = sorted(g for r in rs for g in r["gaps"])
+        return {f"{prefix}max_gap_ms": float(gaps[-1]), f"{prefix}median_gap_ms": float(statistics.median(gaps)),
+                f"{prefix}p95_gap_ms": float(gaps[int(len(gaps) * 0.95)]),
+                f"{prefix}p99_gap_ms": float(gaps[int(len(gaps) * 0.99)]),
+                f"{prefix}gaps_over_50ms": sum(g > 50 for g in gaps), f"{prefix}ticks": len(gaps),
+                f"{prefix}round_max_gaps_ms": [float(r["gaps"][-1]) for r in rs],
+                f"{prefix}cpu_per_jump_ms": statistics.median(r["cpu_ms"] for r in rs),
+                f"{prefix}scroll_steps": sum(r["steps"] for r in rs)}
+
+    return {**figures("gui_", runs["ours"]), **figures("naive_gui_", runs["stock"]),
+            **figures("gui_reference_", [reference]), "gui_reference_job_ms": job_ms,
+            "gui_idle_max_gap_ms": float(idle[-1]), "gui_idle_median_gap_ms": float(statistics.median(idle)),
+            "gui_rounds": rounds, "gui_pages_requested": pages, "gui_rows_fetched": fetched // rounds}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -295,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "city-sandbox-bench")
     args = parser.parse_args(argv)
-    residents, runs, scroll_s = (5_000, 3, 0.5) if args.tiny else (1_000_000, 15, 4.0)
+    residents, runs, scroll_s, rounds = (5_000, 3, 0.5, 1) if args.tiny else (1_000_000, 15, 4.0, 3)
     path = city(args.cache, residents)
     from sandbox_app.explore.catalog import Catalog
 
@@ -306,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
                      ("window", lambda: measure_window(path)),
                      ("pages", lambda: measure_pages(path, rows, runs)),
                      ("sort", lambda: measure_sort(path, rows)),
-                     ("gui", lambda: measure_gui(path, rows, scroll_s)),
+                     ("gui", lambda: measure_gui(path, rows, scroll_s, rounds)),
                      ("city profile", lambda: measure_profile(path, 3))):
         _log(f"measuring {name}")
         result.update(fn())
@@ -330,12 +395,17 @@ def main(argv: list[str] | None = None) -> int:
     cancel = "n/a" if result["sort_cancel_ms"] is None else f"{result['sort_cancel_ms']:.1f} ms"
     print(f"{'sort by an unindexed column':<40} {result['sort_s']:9.2f} s    first progress "
           f"{result['sort_progress_ms']:.1f} ms, Stop takes {cancel}, order list {result['sort_order_mb']:.0f} MB")
-    print(f"{'GUI thread while scrolling':<40} longest gap {result['gui_max_gap_ms']:.0f} ms (median "
-          f"{result['gui_median_gap_ms']:.0f} ms, p95 {result['gui_p95_gap_ms']:.0f} ms, "
-          f"{result['gui_gaps_over_50ms']} of {result['gui_ticks']} over 50 ms), {result['gui_scroll_steps']} jumps, "
-          f"{result['gui_rows_fetched']:,} rows read, GUI thread CPU {result['gui_cpu_per_jump_ms']:.1f} ms a jump; "
-          f"idle, the same timer: longest gap "
-          f"{result['gui_idle_max_gap_ms']:.0f} ms (median {result['gui_idle_median_gap_ms']:.0f} ms)")
+    for label, prefix in (("GUI thread while scrolling", "gui_"), ("  naive (QTableView paints each cell)", "naive_gui_"),
+                          ("  a fixed CPU job a step (same size)", "gui_reference_")):
+        print(f"{label:<40} longest gap {result[prefix + 'max_gap_ms']:.0f} ms (per round "
+              f"{', '.join(f'{g:.0f}' for g in result[prefix + 'round_max_gaps_ms'])}; median "
+              f"{result[prefix + 'median_gap_ms']:.0f}, p95 {result[prefix + 'p95_gap_ms']:.0f}, p99 "
+              f"{result[prefix + 'p99_gap_ms']:.0f} ms; {result[prefix + 'gaps_over_50ms']} of "
+              f"{result[prefix + 'ticks']} over 50 ms), GUI thread CPU {result[prefix + 'cpu_per_jump_ms']:.1f} ms a step")
+    print(f"{'  the timer alone (idle)':<40} longest gap {result['gui_idle_max_gap_ms']:.0f} ms (median "
+          f"{result['gui_idle_median_gap_ms']:.0f} ms); ours read {result['gui_rows_fetched']:,} rows a round, "
+          f"longest gap x{result['naive_gui_max_gap_ms'] / max(result['gui_max_gap_ms'], 1e-6):.2f} shorter than "
+          f"naive, CPU x{result['naive_gui_cpu_per_jump_ms'] / max(result['gui_cpu_per_jump_ms'], 1e-6):.2f} less")
     print(f"{'city profile (studio, after Generate)':<40} {result['profile_s']:9.2f} s    (worst of 3 "
           f"{result['profile_worst_s']:.2f} s)   naive (pandas, whole tables) {result['naive_profile_s']:.2f} s   "
           f"x{result['naive_profile_s'] / max(result['profile_s'], 1e-6):,.1f}")

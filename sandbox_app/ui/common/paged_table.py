@@ -2,7 +2,8 @@
 
 Fixed row heights and column widths set once from the first page (never resizeRowsToContents or
 ResizeToContents on a big model: both scan rows); sorting by a header click and the filter boxes both go
-to SQL through the model. The view tells the model which rows it shows, so a landed page repaints only those.
+to SQL through the model. The view tells the model which rows it shows, so a landed page repaints only those,
+and its cells are painted by paged_grid.PagedGrid (one Python call a repaint, not several a cell).
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from sandbox_app.ui.common.filter_header import FilterHeader
+from sandbox_app.ui.common.paged_grid import PagedGrid
 from sandbox_app.ui.common.sqlite_table_model import SqliteTableModel
 
 COLUMN_WIDTH = 140
@@ -35,7 +36,7 @@ class PagedTableView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = SqliteTableModel(self)
-        self.table = QTableView(self)
+        self.table = PagedGrid(self)
         self.header = FilterHeader(self.table)
         self.table.setHorizontalHeader(self.header)
         self.table.setModel(self.model)

@@ -9,8 +9,10 @@ filter are dropped. Sort and filter run in SQL (paging.py).
 
 Scrolling is paint-bound, so the GUI thread's share is kept small: a view that sets `rows_on_screen` gets
 dataChanged only for the rows of a landed page it shows (Qt repaints the whole viewport for an off-screen
-range), and requests for pages scrolled past are cancelled; `multiData` answers the seven roles a delegate
-asks for per cell in one Python call; the reader waits while the GUI thread paints (page_reader.py).
+range), and requests for pages scrolled past are cancelled; the view's grid (paged_grid.py) paints a whole repaint
+from `row_values` in one Python call; for any other view `multiData` answers the seven roles a delegate asks
+for per cell in one call, and `flags()` is the base class's; the reader waits while the GUI thread paints
+(page_reader.py).
 """
 
 from __future__ import annotations
@@ -43,7 +45,6 @@ _INDEX = QModelIndex | QPersistentModelIndex
 _DISPLAY, _EDIT = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole
 _FOREGROUND, _TOOLTIP = Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole
 _DISPLAY_N, _EDIT_N, _FOREGROUND_N, _TOOLTIP_N = (int(r.value) for r in (_DISPLAY, _EDIT, _FOREGROUND, _TOOLTIP))
-_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _GREY = QColor("#888888")
 _CHANGED_ROLES = [_DISPLAY, _FOREGROUND]
 
@@ -51,6 +52,7 @@ _CHANGED_ROLES = [_DISPLAY, _FOREGROUND]
 class SqliteTableModel(QAbstractTableModel):
     """Rows of one table (or a console result) in a SQLite file, read page by page off the GUI thread."""
 
+    PLACEHOLDER, NULL_TEXT = PLACEHOLDER, NULL_TEXT  # what a view shows for a row being read and for NULL
     preparing = Signal(str)  # a sort or filter is being prepared ("sorting", "12,000 rows" …)
     ready = Signal(int)  # the view (re)opened with this many rows
     failed = Signal(str)  # one plain sentence
@@ -248,6 +250,11 @@ class SqliteTableModel(QAbstractTableModel):
             return text if len(text) > 40 else None
         return None
 
+    def painting(self) -> None:
+        """A view is about to paint cells from this model (PagedGrid calls it once a repaint): reads wait."""
+        if not self._worker.holding:
+            self._worker.hold()
+
     def multiData(self, index: _INDEX, roleDataSpan: QModelRoleDataSpan) -> None:
         """What data() answers, for every role a delegate asks for at once (one Python call per painted cell)."""
         if not self._worker.holding:
@@ -280,9 +287,6 @@ class SqliteTableModel(QAbstractTableModel):
                 item.setData(str(value))
             else:
                 item.clearData()
-
-    def flags(self, index: _INDEX) -> Qt.ItemFlag:
-        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     def shutdown(self) -> None:
         """Stop the reader and close the file (call when the view closes)."""
