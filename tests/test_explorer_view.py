@@ -7,13 +7,16 @@ import contextlib
 import gc
 import json
 import sqlite3
+import threading
 
 import pytest
 from cityfixture import small_city
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
 
 from sandbox_app.cli import main
 from sandbox_app.ui.common.badges import SENSITIVITY
+from sandbox_app.ui.explorer import chart_builder
 from sandbox_app.ui.explorer.catalog_panel import build_catalog_model
 from sandbox_app.ui.explorer.explorer_view import CHART_TAB, SQL_TAB, ExplorerView
 
@@ -195,6 +198,45 @@ def test_the_chart_builder_plots_what_sql_counted(qtbot, view, path, tmp_path):
     assert [t.get_text() for t in charts.axes.get_xticklabels()] == ["(missing)" if v is None else v for v, _ in expected]
     png, svg = charts.save(tmp_path / "chart.png"), charts.save(tmp_path / "chart.svg")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and b"<svg" in svg.read_bytes()[:500]
+
+
+def test_the_chart_is_drawn_off_the_gui_thread_and_saved_there_too(qtbot, view, monkeypatch, tmp_path):
+    threads = []
+    real = chart_builder.render_figure
+
+    def spy(*args, **kwargs):
+        threads.append(threading.get_ident())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(chart_builder, "render_figure", spy)
+    view.tabs.setCurrentIndex(CHART_TAB)
+    charts = view.charts
+    charts.source.setCurrentText(S311)
+    charts.x.setCurrentText("zip")
+    with qtbot.waitSignal(charts.worker.finished, timeout=10_000):
+        charts.draw()
+    assert threads and threading.get_ident() not in threads
+    shown = charts.picture.pixmap()
+    assert charts.chart.width >= 300 and not shown.isNull()
+    room = charts.picture.size()  # the worker's picture, scaled to fit the tab: inside it, touching two sides
+    assert shown.width() <= room.width() and shown.height() <= room.height()
+    assert shown.width() >= room.width() - 1 or shown.height() >= room.height() - 1
+    first = charts.chart
+    view.resize(900, 520)  # a smaller window
+    with qtbot.waitSignal(charts.worker.finished, timeout=10_000):
+        pass  # once the resizing stops, drawn again at the new size, from the same points
+    assert (charts.chart.width, charts.chart.height) == (charts.picture.width(), charts.picture.height())
+    assert charts.chart.height < first.height and charts.data.y == [b.get_height() for b in charts.axes.patches]
+    assert len(threads) == 2 and threading.get_ident() not in threads
+    target = [str(tmp_path / "no such folder" / "chart.png")]
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (target[0], ""))
+    with qtbot.waitSignal(charts.saver.failed, timeout=10_000):
+        charts._save_dialog()
+    assert charts.message.text().startswith("Could not save the chart to ") and "\n" not in charts.message.text()
+    target[0] = str(tmp_path / "chart.svg")
+    with qtbot.waitSignal(charts.saver.finished, timeout=10_000):
+        charts._save_dialog()
+    assert b"<svg" in (tmp_path / "chart.svg").read_bytes()[:500] and charts.message.text().startswith("Saved ")
 
 
 def test_the_chart_builder_plots_the_consoles_result(qtbot, view):

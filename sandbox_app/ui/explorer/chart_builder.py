@@ -1,13 +1,12 @@
 """The chart builder: pick a table or the console's result, x, y and an aggregation; SQL computes the
-points (charts.py) off the GUI thread; matplotlib draws them; save as PNG or SVG."""
+points (charts.py) and matplotlib draws and rasterises them, both off the GUI thread (a chart takes
+100-300 ms to draw); the picture is shown scaled to fit; save as PNG or SVG (also on a worker)."""
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.figure import Figure
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -19,14 +18,51 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sandbox_app.errors import SandboxError
 from sandbox_app.explore.catalog import Catalog
 from sandbox_app.explore.charts import AGGREGATIONS, KINDS, ChartData, ChartSpec, chart_data
+from sandbox_app.ui.common.chart_image import ChartImage, RenderedChart, picture_size, render_figure
 from sandbox_app.ui.common.tasks import TaskRunner
 
 QUERY_SOURCE = "(the console's last query)"
 ROWS = "(rows)"
 KIND_NAMES = {"bar": "Bar", "line": "Line", "histogram": "Histogram", "scatter": "Scatter",
               "map": "Map (groups at their mean coordinates)"}
+COLOUR, EDGE = "#3b6ea5", "#1f3f66"
+REDRAW_AFTER_MS = 400  # a resized chart is drawn again at its new size once the resizing stops
+
+
+def plot_chart(ax, data: ChartData) -> None:
+    """Draw `data` on `ax` (no Qt: runs on the worker, in chart_image.render_figure)."""
+    labels = ["(missing)" if v is None else str(v) for v in data.x]
+    values = [0 if v is None else v for v in data.y]
+    kind = data.spec.kind
+    if kind == "bar":
+        ax.bar(range(len(values)), values, color=COLOUR)
+        ax.set_xticks(range(len(values)), labels, rotation=45, ha="right", fontsize=8)
+    elif kind == "line":
+        numeric = all(isinstance(v, int | float) for v in data.x)
+        ax.plot(data.x if numeric else range(len(values)), values, marker="o", markersize=3, color=COLOUR)
+        if not numeric:
+            step = max(1, len(labels) // 20)
+            ax.set_xticks(range(0, len(labels), step), labels[::step], rotation=45, ha="right", fontsize=8)
+    elif kind == "histogram":
+        ax.bar(data.x, values, width=data.bin_width, align="edge", color=COLOUR, edgecolor="white")
+    elif kind == "map":
+        biggest = max(values or [1])
+        lats, lons = [p[0] for p in data.places], [p[1] for p in data.places]
+        ax.scatter(lons, lats, s=[30 + 600 * v / biggest for v in values], alpha=0.5, color=COLOUR, edgecolor=EDGE)
+        for label, lat, lon in zip(labels[:30], lats[:30], lons[:30], strict=False):
+            ax.annotate(label, (lon, lat), fontsize=7, ha="center", va="center")
+        ax.set_aspect("equal", adjustable="datalim")
+    else:
+        ax.scatter(data.x, values, s=6, alpha=0.6, color=COLOUR)
+    ax.set_xlabel("longitude" if kind == "map" else data.x_label)
+    ax.set_ylabel("latitude" if kind == "map" else data.y_label)
+    source = "query result" if data.spec.source_is_query else data.spec.source
+    title = f"{data.y_label} by {data.x_label} ({source})" if kind in ("bar", "line", "map") else \
+        f"{data.x_label} ({source})"
+    ax.set_title(title[:1].upper() + title[1:], fontsize=10)
 
 
 class ChartBuilder(QWidget):
@@ -38,9 +74,13 @@ class ChartBuilder(QWidget):
         self.query_sql = ""
         self.query_columns: list[str] = []
         self.data: ChartData | None = None
+        self.chart: RenderedChart | None = None
         self.worker = TaskRunner(self)
         self.worker.finished.connect(self._plot)
         self.worker.failed.connect(self._failed)
+        self.saver = TaskRunner(self)
+        self.saver.finished.connect(lambda path: self.message.setText(f"Saved {path}"))
+        self.saver.failed.connect(self._failed)
         self.source = QComboBox(self)
         self.source.addItems([t.name for t in catalog.tables])
         self.source.currentIndexChanged.connect(self._source_changed)
@@ -59,9 +99,11 @@ class ChartBuilder(QWidget):
         self.save_button.clicked.connect(self._save_dialog)
         self.message = QLabel("Choose what to plot, then Draw. Values are aggregated in SQL.", self)
         self.message.setWordWrap(True)
-        self.figure = Figure(figsize=(6, 4))
-        self.canvas = FigureCanvasQTAgg(self.figure)
-        self.axes = self.figure.add_subplot()
+        self.picture = ChartImage(self)
+        self.picture.show_text("No chart yet.")
+        self.picture.installEventFilter(self)
+        self._redraw = QTimer(self, singleShot=True, interval=REDRAW_AFTER_MS)
+        self._redraw.timeout.connect(self._redraw_at_new_size)
         form = QFormLayout()
         form.addRow("Data", self.source)
         form.addRow("Chart", self.kind)
@@ -79,7 +121,7 @@ class ChartBuilder(QWidget):
         side.addStretch(1)
         layout = QHBoxLayout(self)
         layout.addLayout(side)
-        layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.picture, 1)
         self._source_changed()
 
     def set_query(self, sql: str, columns: list[str]) -> None:
@@ -132,66 +174,76 @@ class ChartBuilder(QWidget):
                                  "(or a query with lat and lon columns).")
             return
         path, facilitator = self.catalog.path, self.catalog.facilitator
+        size = picture_size(self.picture, fallback=(640, 480))
         self.message.setText("Computing…")
-        self.worker.start(lambda state: chart_data(path, spec, facilitator=facilitator, state=state))
+
+        def compute(state) -> tuple[ChartData, RenderedChart]:
+            data = chart_data(path, spec, facilitator=facilitator, state=state)
+            return data, render_figure(lambda ax: plot_chart(ax, data), *size)
+
+        self.worker.start(compute)
 
     def _failed(self, message: str) -> None:
         self.message.setText(message)
 
-    def _plot(self, data: ChartData) -> None:
+    @property
+    def figure(self):
+        """The last chart's matplotlib figure (None before the first)."""
+        return self.chart.figure if self.chart is not None else None
+
+    @property
+    def axes(self):
+        """The last chart's axes (tests read the bars and points back from it)."""
+        return self.chart.figure.axes[0] if self.chart is not None else None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.picture and event.type() == QEvent.Type.Resize and self.chart is not None:
+            self._redraw.start()  # once the resizing stops: the scaled picture would be blurred or tiny
+        return super().eventFilter(watched, event)
+
+    def _redraw_at_new_size(self) -> None:
+        """Draw the last chart again at the picture's new size (no SQL: the same points), on the worker."""
+        if self.chart is None or self.data is None or self.worker.busy:
+            return
+        width, height = picture_size(self.picture, fallback=(640, 480))
+        if abs(width - self.chart.width) < 0.1 * self.chart.width and \
+                abs(height - self.chart.height) < 0.1 * self.chart.height:
+            return
+        data = self.data
+        self.worker.start(lambda _state: (data, render_figure(lambda ax: plot_chart(ax, data), width, height)))
+
+    def _plot(self, result: tuple[ChartData, RenderedChart]) -> None:
+        data, self.chart = result
         self.data = data
-        ax = self.axes
-        ax.clear()
-        labels = ["(missing)" if v is None else str(v) for v in data.x]
-        values = [0 if v is None else v for v in data.y]
-        kind = data.spec.kind
-        if kind == "bar":
-            ax.bar(range(len(values)), values, color="#3b6ea5")
-            ax.set_xticks(range(len(values)), labels, rotation=45, ha="right", fontsize=8)
-        elif kind == "line":
-            numeric = all(isinstance(v, int | float) for v in data.x)
-            ax.plot(data.x if numeric else range(len(values)), values, marker="o", markersize=3, color="#3b6ea5")
-            if not numeric:
-                step = max(1, len(labels) // 20)
-                ax.set_xticks(range(0, len(labels), step), labels[::step], rotation=45, ha="right", fontsize=8)
-        elif kind == "histogram":
-            ax.bar(data.x, values, width=data.bin_width, align="edge", color="#3b6ea5", edgecolor="white")
-        elif kind == "map":
-            biggest = max(values or [1])
-            lats, lons = [p[0] for p in data.places], [p[1] for p in data.places]
-            ax.scatter(lons, lats, s=[30 + 600 * v / biggest for v in values], alpha=0.5, color="#3b6ea5",
-                       edgecolor="#1f3f66")
-            for label, lat, lon in zip(labels[:30], lats[:30], lons[:30], strict=False):
-                ax.annotate(label, (lon, lat), fontsize=7, ha="center", va="center")
-            ax.set_aspect("equal", adjustable="datalim")
-        else:
-            ax.scatter(data.x, values, s=6, alpha=0.6, color="#3b6ea5")
-        ax.set_xlabel("longitude" if kind == "map" else data.x_label)
-        ax.set_ylabel("latitude" if kind == "map" else data.y_label)
-        source = "query result" if data.spec.source_is_query else data.spec.source
-        title = f"{data.y_label} by {data.x_label} ({source})" if kind in ("bar", "line", "map") else \
-            f"{data.x_label} ({source})"
-        ax.set_title(title[:1].upper() + title[1:], fontsize=10)
-        with warnings.catch_warnings():  # a canvas not shown yet has no size to lay out in
-            warnings.simplefilter("ignore", UserWarning)
-            self.figure.tight_layout()
-        self.canvas.draw_idle()
+        self.picture.show_chart(self.chart)
         self.save_button.setEnabled(True)
-        self.message.setText(f"{len(values):,} {dict(bar='bars', histogram='bins', map='places').get(kind, 'points')}"
+        kind = data.spec.kind
+        self.message.setText(f"{len(data.y):,} {dict(bar='bars', histogram='bins', map='places').get(kind, 'points')}"
                              + (f"; {data.note}" if data.note else "") + ".")
 
     def save(self, path: str | Path) -> Path:
-        """Save the chart; the format follows the suffix (.png or .svg)."""
-        path = Path(path)
-        if path.suffix.lower() not in (".png", ".svg"):
-            path = path.with_suffix(".png")
-        self.figure.savefig(path, dpi=150)
-        return path
+        """Save the last chart; the format follows the suffix (.png or .svg; anything else becomes .png)."""
+        return save_figure(self.figure, path)
 
     def _save_dialog(self) -> None:
         name, _ = QFileDialog.getSaveFileName(self, "Save chart", "chart.png", "PNG image (*.png);;SVG image (*.svg)")
-        if name:
-            self.message.setText(f"Saved {self.save(name)}")
+        if name and self.figure is not None:
+            figure = self.figure
+            self.message.setText("Saving…")
+            self.saver.start(lambda _state: save_figure(figure, name))
 
     def shutdown(self) -> None:
         self.worker.shutdown()
+        self.saver.shutdown()
+
+
+def save_figure(figure, path: str | Path) -> Path:
+    """Write `figure` as PNG or SVG by the suffix (anything else becomes .png); a failure is one sentence."""
+    path = Path(path)
+    if path.suffix.lower() not in (".png", ".svg"):
+        path = path.with_suffix(".png")
+    try:
+        figure.savefig(path, dpi=150)
+    except OSError as err:
+        raise SandboxError(f"Could not save the chart to {path}: {err.strerror or err}.") from None
+    return path

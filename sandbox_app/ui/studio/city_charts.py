@@ -4,13 +4,10 @@ has nothing to show, and returns its bar containers so tests can read the number
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sandbox_app.explore.city_profile import DEFECT_KINDS, CityProfile
+from sandbox_app.ui.common.chart_image import RenderedChart, render_figure
 
 BAR = "#3b6ea8"
 KIND_COLOURS = {"missing": "#8c8c8c", "duplicate": "#7a52a3", "wrong_zip": "#ef8f00",
@@ -167,28 +164,10 @@ CHARTS = {"departments": draw_departments_per_resident, "defects": draw_defects,
 
 
 
-@dataclass
-class RenderedChart:
-    """One chart drawn and rasterised off the GUI thread: what its draw function returned (bar containers,
-    for reading the numbers back), the figure, and its pixels (RGBA, `width` x `height`)."""
-
-    drawn: object
-    figure: Figure
-    rgba: bytes
-    width: int
-    height: int
-
-
 def render_chart(key: str, profile: CityProfile, width: int = 680, height: int = 600, dpi: int = 100
                  ) -> RenderedChart:
-    """Draw chart `key` into a fresh Agg figure of `width` x `height` pixels (no Qt, safe on a worker: no
-    pyplot, one figure per call)."""
-    figure = Figure(figsize=(width / dpi, height / dpi), dpi=dpi, layout="constrained")
-    canvas = FigureCanvasAgg(figure)
-    drawn = CHARTS[key](figure.add_subplot(), profile)
-    canvas.draw()
-    buffer = canvas.buffer_rgba()
-    return RenderedChart(drawn, figure, bytes(buffer), buffer.shape[1], buffer.shape[0])
+    """Draw chart `key` and rasterise it, off the GUI thread (chart_image.render_figure)."""
+    return render_figure(lambda ax: CHARTS[key](ax, profile), width, height, dpi)
 
 
 __all__ = ["CHARTS", "RenderedChart", "draw_age_pyramid", "draw_defects", "draw_departments_per_resident",

@@ -8,11 +8,9 @@ for the GUI thread), and shown here as a picture scaled to its tab (ChartImage).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QLabel,
-    QSizePolicy,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -20,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sandbox_app.ui.common.chart_image import ChartImage, picture_size
 from sandbox_app.ui.common.paged_table import PagedTableView
 from sandbox_app.ui.studio.check_model import RowsModel, rows_view
 
@@ -31,44 +30,6 @@ CHART_TABS = {"departments": ("Departments", "How many departments hold a record
               "neighbourhoods": ("Neighbourhoods", "Residents per neighbourhood: small ones make small counts "
                                                    "that trainees must not publish.")}
 WAITING = "Generate the city to see this chart."
-
-
-class ChartImage(QLabel):
-    """A chart drawn on the worker, shown scaled to fit (aspect kept); a sentence when there is none."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setWordWrap(True)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-        self.setStyleSheet("background: white; color: #555;")
-        self._pixmap: QPixmap | None = None
-
-    def show_chart(self, chart) -> None:
-        """Show a city_charts.RenderedChart (its pixels are copied: the picture owns its memory)."""
-        image = QImage(chart.rgba, chart.width, chart.height, 4 * chart.width, QImage.Format.Format_RGBA8888)
-        self._pixmap = QPixmap.fromImage(image.copy())
-        self._fit()
-
-    def show_text(self, text: str) -> None:
-        self._pixmap = None
-        self.clear()
-        self.setText(text)
-
-    def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(680, 600)
-
-    def resizeEvent(self, event) -> None:  # noqa: N802
-        super().resizeEvent(event)
-        self._fit()
-
-    def _fit(self) -> None:
-        if self._pixmap is not None and self.width() > 0 and self.height() > 0:
-            ratio = max(1.0, self.devicePixelRatioF())
-            fitted = self._pixmap.scaled(self.size() * ratio, Qt.AspectRatioMode.KeepAspectRatio,
-                                         Qt.TransformationMode.SmoothTransformation)
-            fitted.setDevicePixelRatio(ratio)
-            self.setPixmap(fitted)
 
 
 class CityLookView(QWidget):
@@ -144,11 +105,7 @@ class CityLookView(QWidget):
     def chart_size(self) -> tuple[int, int]:
         """The pixels a chart should be drawn at to fill its tab now (before the tab was ever laid out: the
         Generate pane's likely size), times the screen's pixel ratio so text stays sharp."""
-        width, height = self.width() - 16, self.height() - 110  # the tab bars and the sentence above a chart
-        if width < 300 or height < 250:
-            width, height = 660, 560
-        ratio = max(1.0, self.devicePixelRatioF())
-        return min(int(width * ratio), 2400), min(int(height * ratio), 2000)
+        return picture_size(self, margin=(16, 110))  # the tab bars and the sentence above a chart
 
     def chart(self, key: str):
         """The chart's bar containers (what city_charts returned); None before a Generate or when the chart
