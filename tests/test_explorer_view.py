@@ -15,9 +15,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from sandbox_app.cli import main
+from sandbox_app.ui.common import chart_image
 from sandbox_app.ui.common.badges import SENSITIVITY
-from sandbox_app.ui.explorer import chart_builder
 from sandbox_app.ui.explorer.catalog_panel import build_catalog_model
+from sandbox_app.ui.explorer.column_panel import ColumnPanel
 from sandbox_app.ui.explorer.explorer_view import CHART_TAB, SQL_TAB, ExplorerView
 
 S311 = "s311_service_requests"
@@ -202,13 +203,13 @@ def test_the_chart_builder_plots_what_sql_counted(qtbot, view, path, tmp_path):
 
 def test_the_chart_is_drawn_off_the_gui_thread_and_saved_there_too(qtbot, view, monkeypatch, tmp_path):
     threads = []
-    real = chart_builder.render_figure
+    real = chart_image.render_figure
 
     def spy(*args, **kwargs):
         threads.append(threading.get_ident())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(chart_builder, "render_figure", spy)
+    monkeypatch.setattr(chart_image, "render_figure", spy)
     view.tabs.setCurrentIndex(CHART_TAB)
     charts = view.charts
     charts.source.setCurrentText(S311)
@@ -301,6 +302,30 @@ def test_clicking_a_cell_profiles_its_column(qtbot, view, path):
     assert profile.column == "request_type" and profile.rows == model.rowCount()
     assert view.column_panel.summary.text().startswith(f"{profile.rows:,} rows")
     assert "Most common" in view.column_panel.top.text()
+
+
+def test_a_numeric_column_gets_a_histogram_drawn_off_the_gui_thread(qtbot, tmp_path, monkeypatch):
+    db = tmp_path / "numbers.db"
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute("CREATE TABLE t (n INTEGER)")
+        conn.executemany("INSERT INTO t VALUES (?)", [(i % 37,) for i in range(2_000)])
+        conn.commit()
+    threads = []
+    real = chart_image.render_figure
+    monkeypatch.setattr(chart_image, "render_figure",
+                        lambda *a, **k: (threads.append(threading.get_ident()), real(*a, **k))[1])
+    panel = ColumnPanel()
+    qtbot.addWidget(panel)
+    panel.resize(260, 500)
+    panel.show()
+    with qtbot.waitSignal(panel.canvas.drawn, timeout=10_000):
+        panel.show_column(db, "t", "n")
+    edges, counts, _width = panel.profile.histogram
+    assert [bar.get_height() for bar in panel.canvas.axes.patches] == list(counts) and sum(counts) == 2_000
+    assert panel.canvas.isVisible() and threads and threading.get_ident() not in threads
+    panel.clear()
+    assert panel.canvas.isHidden()
+    panel.shutdown()
 
 
 def test_how_data_moves_for_a_picked_resident(qtbot, path):

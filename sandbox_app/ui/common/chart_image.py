@@ -1,24 +1,31 @@
 """Charts drawn and rasterised off the GUI thread, shown as pictures.
 
 Drawing a matplotlib figure (laying it out and rasterising it with Agg) takes 100-360 ms: too long for the
-GUI thread. `render_figure` does it on a worker (a fresh Figure with its own Agg canvas, no pyplot, so it is
-safe there) and returns the figure, what the draw function returned (bar containers and the like, for tests
-to read the numbers back) and the pixels; `ChartImage` shows those pixels scaled to fit, aspect kept.
+GUI thread (a live FigureCanvasQTAgg also draws again on every resize event). `render_figure` does it on a
+worker (a fresh Figure with its own Agg canvas, no pyplot, so it is safe there) and returns the figure, what
+the draw function returned (bar containers and the like, for tests to read the numbers back) and the
+pixels; `ChartImage` shows those pixels scaled to fit, aspect kept; `WorkerChart` is a ChartImage that
+computes and draws on its own worker, and draws again at its new size once a resize stops.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
+from sandbox_app.ui.common.tasks import TaskRunner
+
 MAX_WIDTH, MAX_HEIGHT = 2400, 2000  # pixels a chart is drawn at, at most (a 4K screen's tab)
+REDRAW_AFTER_MS = 400  # a resized chart is drawn again at its new size once the resizing has stopped this long
+REDRAW_CHANGE = 0.1  # ... if its size changed by more than this fraction
 
 
 @dataclass
@@ -95,4 +102,67 @@ class ChartImage(QLabel):
             self.setPixmap(fitted)
 
 
-__all__ = ["ChartImage", "RenderedChart", "picture_size", "render_figure"]
+class WorkerChart(ChartImage):
+    """A ChartImage that computes and draws on its own worker: `plot(draw, compute)` runs `compute(state)`
+    (SQL, say) and `draw(axes, data)` there, then shows the picture and emits `drawn(data, chart)`. A resize
+    draws the same data again at the new size (no `compute`), once the resizing stops."""
+
+    drawn = Signal(object, object)  # (what compute returned, RenderedChart)
+    failed = Signal(str)  # one plain sentence
+
+    def __init__(self, parent: QWidget | None = None, fallback: tuple[int, int] = (640, 480)) -> None:
+        super().__init__(parent)
+        self.fallback = fallback
+        self.runner = TaskRunner(self)
+        self.runner.finished.connect(self._landed)
+        self.runner.failed.connect(self.failed)
+        self.chart: RenderedChart | None = None
+        self.data: Any = None
+        self._draw: Callable[[Axes, Any], object] | None = None
+        self._resized = QTimer(self, singleShot=True, interval=REDRAW_AFTER_MS)
+        self._resized.timeout.connect(self._redraw)
+
+    @property
+    def axes(self) -> Axes | None:
+        """The shown chart's axes (tests read the bars and points back from it); None before the first."""
+        return self.chart.figure.axes[0] if self.chart is not None else None
+
+    def plot(self, draw: Callable[[Axes, Any], object], compute: Callable[[Any], Any] | None = None) -> None:
+        """Compute (if given) and draw on the worker at this widget's size; a plot in flight is superseded."""
+        self._draw = draw
+        size = picture_size(self, self.fallback)
+
+        def task(state) -> tuple[Any, RenderedChart]:
+            data = compute(state) if compute is not None else None
+            return data, render_figure(lambda ax: draw(ax, data), *size)
+
+        self.runner.start(task)
+
+    def cancel(self) -> None:
+        self.runner.cancel()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self.chart is not None:
+            self._resized.start()
+
+    def _redraw(self) -> None:
+        if self.chart is None or self._draw is None or self.runner.busy:
+            return
+        width, height = picture_size(self, self.fallback)
+        if abs(width - self.chart.width) <= REDRAW_CHANGE * self.chart.width and \
+                abs(height - self.chart.height) <= REDRAW_CHANGE * self.chart.height:
+            return
+        draw, data = self._draw, self.data
+        self.runner.start(lambda _state: (data, render_figure(lambda ax: draw(ax, data), width, height)))
+
+    def _landed(self, result: tuple[Any, RenderedChart]) -> None:
+        self.data, self.chart = result
+        self.show_chart(self.chart)
+        self.drawn.emit(self.data, self.chart)
+
+    def shutdown(self) -> None:
+        self.runner.shutdown()
+
+
+__all__ = ["ChartImage", "RenderedChart", "WorkerChart", "picture_size", "render_figure"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (
 from sandbox_app.errors import SandboxError
 from sandbox_app.explore.catalog import Catalog
 from sandbox_app.explore.charts import AGGREGATIONS, KINDS, ChartData, ChartSpec, chart_data
-from sandbox_app.ui.common.chart_image import ChartImage, RenderedChart, picture_size, render_figure
+from sandbox_app.ui.common.chart_image import RenderedChart, WorkerChart
 from sandbox_app.ui.common.tasks import TaskRunner
 
 QUERY_SOURCE = "(the console's last query)"
@@ -29,11 +28,10 @@ ROWS = "(rows)"
 KIND_NAMES = {"bar": "Bar", "line": "Line", "histogram": "Histogram", "scatter": "Scatter",
               "map": "Map (groups at their mean coordinates)"}
 COLOUR, EDGE = "#3b6ea5", "#1f3f66"
-REDRAW_AFTER_MS = 400  # a resized chart is drawn again at its new size once the resizing stops
 
 
 def plot_chart(ax, data: ChartData) -> None:
-    """Draw `data` on `ax` (no Qt: runs on the worker, in chart_image.render_figure)."""
+    """Draw `data` on `ax` (no Qt: runs on the worker, in chart_image.WorkerChart)."""
     labels = ["(missing)" if v is None else str(v) for v in data.x]
     values = [0 if v is None else v for v in data.y]
     kind = data.spec.kind
@@ -74,10 +72,11 @@ class ChartBuilder(QWidget):
         self.query_sql = ""
         self.query_columns: list[str] = []
         self.data: ChartData | None = None
-        self.chart: RenderedChart | None = None
-        self.worker = TaskRunner(self)
-        self.worker.finished.connect(self._plot)
-        self.worker.failed.connect(self._failed)
+        self.picture = WorkerChart(self)
+        self.picture.show_text("No chart yet.")
+        self.picture.drawn.connect(self._plot)
+        self.picture.failed.connect(self._failed)
+        self.worker = self.picture.runner
         self.saver = TaskRunner(self)
         self.saver.finished.connect(lambda path: self.message.setText(f"Saved {path}"))
         self.saver.failed.connect(self._failed)
@@ -99,11 +98,6 @@ class ChartBuilder(QWidget):
         self.save_button.clicked.connect(self._save_dialog)
         self.message = QLabel("Choose what to plot, then Draw. Values are aggregated in SQL.", self)
         self.message.setWordWrap(True)
-        self.picture = ChartImage(self)
-        self.picture.show_text("No chart yet.")
-        self.picture.installEventFilter(self)
-        self._redraw = QTimer(self, singleShot=True, interval=REDRAW_AFTER_MS)
-        self._redraw.timeout.connect(self._redraw_at_new_size)
         form = QFormLayout()
         form.addRow("Data", self.source)
         form.addRow("Chart", self.kind)
@@ -174,48 +168,28 @@ class ChartBuilder(QWidget):
                                  "(or a query with lat and lon columns).")
             return
         path, facilitator = self.catalog.path, self.catalog.facilitator
-        size = picture_size(self.picture, fallback=(640, 480))
         self.message.setText("Computing…")
-
-        def compute(state) -> tuple[ChartData, RenderedChart]:
-            data = chart_data(path, spec, facilitator=facilitator, state=state)
-            return data, render_figure(lambda ax: plot_chart(ax, data), *size)
-
-        self.worker.start(compute)
+        self.picture.plot(plot_chart, lambda state: chart_data(path, spec, facilitator=facilitator, state=state))
 
     def _failed(self, message: str) -> None:
         self.message.setText(message)
 
     @property
+    def chart(self) -> RenderedChart | None:
+        return self.picture.chart
+
+    @property
     def figure(self):
         """The last chart's matplotlib figure (None before the first)."""
-        return self.chart.figure if self.chart is not None else None
+        return self.picture.chart.figure if self.picture.chart is not None else None
 
     @property
     def axes(self):
         """The last chart's axes (tests read the bars and points back from it)."""
-        return self.chart.figure.axes[0] if self.chart is not None else None
+        return self.picture.axes
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if watched is self.picture and event.type() == QEvent.Type.Resize and self.chart is not None:
-            self._redraw.start()  # once the resizing stops: the scaled picture would be blurred or tiny
-        return super().eventFilter(watched, event)
-
-    def _redraw_at_new_size(self) -> None:
-        """Draw the last chart again at the picture's new size (no SQL: the same points), on the worker."""
-        if self.chart is None or self.data is None or self.worker.busy:
-            return
-        width, height = picture_size(self.picture, fallback=(640, 480))
-        if abs(width - self.chart.width) < 0.1 * self.chart.width and \
-                abs(height - self.chart.height) < 0.1 * self.chart.height:
-            return
-        data = self.data
-        self.worker.start(lambda _state: (data, render_figure(lambda ax: plot_chart(ax, data), width, height)))
-
-    def _plot(self, result: tuple[ChartData, RenderedChart]) -> None:
-        data, self.chart = result
+    def _plot(self, data: ChartData, _chart: RenderedChart) -> None:
         self.data = data
-        self.picture.show_chart(self.chart)
         self.save_button.setEnabled(True)
         kind = data.spec.kind
         self.message.setText(f"{len(data.y):,} {dict(bar='bars', histogram='bins', map='places').get(kind, 'points')}"
@@ -233,7 +207,7 @@ class ChartBuilder(QWidget):
             self.saver.start(lambda _state: save_figure(figure, name))
 
     def shutdown(self) -> None:
-        self.worker.shutdown()
+        self.picture.shutdown()
         self.saver.shutdown()
 
 

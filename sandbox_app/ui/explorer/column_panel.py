@@ -1,18 +1,16 @@
 """The column panel beside the table: missing and different values, the most common values with counts,
-and a small histogram for numbers, computed off the GUI thread (explore/profile.py)."""
+and a small histogram for numbers, computed (explore/profile.py) and drawn off the GUI thread."""
 
 from __future__ import annotations
 
 import html
-import warnings
 from pathlib import Path
 
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.figure import Figure
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from sandbox_app.explore.profile import ColumnProfile, column_profile
+from sandbox_app.ui.common.chart_image import WorkerChart
 from sandbox_app.ui.common.tasks import TaskRunner
 
 
@@ -30,10 +28,9 @@ class ColumnPanel(QWidget):
         self.top = QLabel("", self)
         self.top.setTextFormat(Qt.TextFormat.RichText)
         self.top.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.figure = Figure(figsize=(2.6, 1.6))
-        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas = WorkerChart(self, fallback=(260, 160))
         self.canvas.setMinimumHeight(140)
-        self.axes = self.figure.add_subplot()
+        self.canvas.drawn.connect(lambda _data, _chart: self.canvas.show())
         self.canvas.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 0, 0, 0)
@@ -47,6 +44,7 @@ class ColumnPanel(QWidget):
     def clear(self) -> None:
         """Back to the hint (another table is shown); a profile still being computed is dropped."""
         self.runner.cancel()
+        self.canvas.cancel()
         self.profile = None
         self.title.setText("Click a cell to see its column here.")
         self.summary.setText("")
@@ -60,6 +58,7 @@ class ColumnPanel(QWidget):
         self.summary.setText("Counting…")
         self.top.setText("")
         self.canvas.hide()
+        self.canvas.cancel()
         self.profile = None
         self.runner.start(lambda state: column_profile(db_path, table, column, facilitator=facilitator,
                                                        state=state))
@@ -72,15 +71,14 @@ class ColumnPanel(QWidget):
                            f"<td align='right'>&nbsp;{n:,}</td></tr>" for v, n in profile.top)
             self.top.setText(f"<b>Most common</b><table>{rows}</table>")
         if profile.histogram is not None:
-            edges, counts, width = profile.histogram
-            self.axes.clear()
-            self.axes.bar(edges, counts, width=width, align="edge", color="#3b6ea5", edgecolor="white")
-            self.axes.tick_params(labelsize=7)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                self.figure.tight_layout()
-            self.canvas.show()
-            self.canvas.draw_idle()
+            self.canvas.plot(lambda ax, _data: draw_histogram(ax, *profile.histogram))
 
     def shutdown(self) -> None:
         self.runner.shutdown()
+        self.canvas.shutdown()
+
+
+def draw_histogram(ax, edges, counts, width) -> None:
+    """The column's small histogram (no Qt: drawn on the worker)."""
+    ax.bar(edges, counts, width=width, align="edge", color="#3b6ea5", edgecolor="white")
+    ax.tick_params(labelsize=7)

@@ -189,4 +189,5 @@ class ExplorerView(QWidget):
         self.console.shutdown()
         self.charts.shutdown()
         self.column_panel.shutdown()
+        self.agreements.shutdown()
         self.journey.shutdown()
