@@ -12,7 +12,8 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_explorer.py"
 KEYS = ["catalog_open_ms", "naive_catalog_open_ms", "first_page_ms", "deep_page_ms", "naive_fetchall_ms",
         "naive_offset_deep_page_ms", "sort_s", "sort_progress_ms", "gui_max_gap_ms", "gui_idle_max_gap_ms",
-        "gui_cpu_per_jump_ms", "window_shown_ms", "window_first_table_ms", "profile_s", "naive_profile_s"]
+        "gui_cpu_per_jump_ms", "naive_gui_max_gap_ms", "naive_gui_cpu_per_jump_ms", "gui_reference_max_gap_ms",
+        "gui_p99_gap_ms", "window_shown_ms", "window_first_table_ms", "profile_s", "naive_profile_s"]
 
 
 def test_explorer_benchmark_tiny_run_reports_every_figure(tmp_path):
