@@ -37,6 +37,7 @@ class PagedGrid(QTableView):
         self._font_key: str | None = None
         self._metrics: QFontMetrics | None = None
         self._ascii: list[float] = []
+        self._widest = 0.0
         self._slack = 4.0
         self._widths: dict[str, int] = {}
         self._cut: dict[tuple[str, int], str] = {}
@@ -49,6 +50,7 @@ class PagedGrid(QTableView):
             self._font_key, self._metrics = key, QFontMetrics(self.font())
             exact = QFontMetricsF(self.font())
             self._ascii = [exact.horizontalAdvance(chr(c)) for c in range(128)]
+            self._widest = max(self._ascii[32:127])
             # Kerning, ligatures and rounding move a text's real width from the table's sum by at most ~2 px at
             # 9-14 pt (measured over 20,000 random strings, tests/test_paged_grid.py); twice that, scaled.
             self._slack = 2 + exact.height() / 6
@@ -58,9 +60,10 @@ class PagedGrid(QTableView):
     def _fits(self, text: str, room: int) -> bool:
         """Whether `text` fits in `room` pixels. ASCII text is first estimated from a table of its characters'
         advances (no layout); only an estimate within `_slack` pixels of the edge, or other text, is measured by Qt."""
+        if len(text) * self._widest <= room - self._slack:  # short enough whatever its letters
+            return True
         if text.isascii():
-            advances = self._ascii
-            estimate = sum(advances[ord(c)] for c in text)
+            estimate = sum(map(self._ascii.__getitem__, text.encode()))
             if estimate <= room - self._slack:
                 return True
             if estimate > room + self._slack:
@@ -122,6 +125,8 @@ class PagedGrid(QTableView):
         highlight = palette.brush(group, QPalette.ColorRole.Highlight)
         alternate = palette.brush(group, QPalette.ColorRole.AlternateBase) if self.alternatingRowColors() else None
         selection = self.selectionModel()
+        if selection is not None and not selection.hasSelection():
+            selection = None
         root = self.rootIndex()
         metrics = self._metrics
         baseline = metrics.ascent()
@@ -171,13 +176,13 @@ class PagedGrid(QTableView):
                 if room > 0 and text:
                     painter.drawText(x + MARGIN, text_y, fitted(text, room))
         if grid and edges:
-            painter.setPen(QColor.fromRgba(self.style().styleHint(QStyle.StyleHint.SH_Table_GridLineColor,
-                                                                  QStyleOptionViewItem(), self) & 0xFFFFFFFF))
-            top, bottom = edges[0][0], edges[-1][0] + edges[-1][1] - 1
-            for y, height in edges:
-                painter.drawLine(x0, y + height - 1, x1 - 1, y + height - 1)
+            colour = QColor.fromRgba(self.style().styleHint(QStyle.StyleHint.SH_Table_GridLineColor,
+                                                            QStyleOptionViewItem(), self) & 0xFFFFFFFF)
+            top, bottom = edges[0][0], edges[-1][0] + edges[-1][1]
+            for y, height in edges:  # one-pixel rectangles: half the cost of drawLine on the raster engine
+                painter.fillRect(x0, y + height - 1, x1 - x0, 1, colour)
             for _column, x, width in cells:
-                painter.drawLine(x + width - 1, top, x + width - 1, bottom)
+                painter.fillRect(x + width - 1, top, 1, bottom - top, colour)
         self._focus(painter)
         painter.end()
 
