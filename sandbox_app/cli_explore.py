@@ -76,10 +76,33 @@ def cmd_export(args) -> int:
 def cmd_explore(args) -> int:
     from sandbox_app.explore.catalog import Catalog
 
-    Catalog(args.db, facilitator=args.facilitator)  # a bad file is one plain line here, before any window
+    db, label = explore_target(args.db)
+    Catalog(db, facilitator=args.facilitator)  # a bad file is one plain line here, before any window
     from sandbox_app.ui.explorer.app import run
 
-    return run(args.db, facilitator=args.facilitator)
+    return run(db, facilitator=args.facilitator, label=label)
+
+
+def explore_target(target: str | None) -> tuple[Path, str]:
+    """What `explore` opens, and the window's name for it: a city database as given; or a built-in scenario's
+    name or a scenario file (default: the built-in default scenario): its city, generated once and cached
+    (the same file the trainee window practises on)."""
+    from sandbox_app.cli import DEFAULT_SCENARIO, TextProgress
+
+    path = Path(target or DEFAULT_SCENARIO)
+    if path.suffix.lower() not in (".yaml", ".yml") and path.is_file():
+        return path, path.name
+    if path.suffix.lower() in (".db", ".sqlite", ".sqlite3"):
+        from sandbox_app.errors import DatabaseError, Problem
+        from sandbox_app.files import shown
+
+        raise DatabaseError([Problem(shown(path), None, "", "no such file",
+                                     "make one with: city-sandbox generate SCENARIO --out FILE.db")])
+    from sandbox_app.cache import cached_database
+    from sandbox_app.scenario.loader import load_scenario
+
+    scenario = load_scenario(str(path))
+    return cached_database(scenario, state=TextProgress(f"generating {scenario.name}")), scenario.name
 
 
 def _usage(args, message: str) -> int:
@@ -180,7 +203,11 @@ def add_explore_commands(sub) -> None:
     p.add_argument("--force", action="store_true", help="replace an existing participant copy")
     p.set_defaults(func=cmd_export, parser=p)
 
-    p = sub.add_parser("explore", help="open the datathon explorer (catalogue, tables, SQL, charts, exports)")
-    p.add_argument("db", metavar="DB", help="city database (from city-sandbox generate)")
+    p = sub.add_parser("explore", help="open the datathon explorer (catalogue, tables, SQL, charts, exports)",
+                       description="Open a city in the datathon explorer: a city database, or a scenario (a "
+                       "built-in name or a scenario file), whose city is generated once and kept.")
+    p.add_argument("db", metavar="DB|SCENARIO", nargs="?", default=None,
+                   help="city database (from city-sandbox generate), or a built-in scenario or scenario file "
+                        "(default: the built-in winter-storm city)")
     p.add_argument("--facilitator", action="store_true", help="show the answer key (ground truth, residents)")
     p.set_defaults(func=cmd_explore)

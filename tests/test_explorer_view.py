@@ -8,6 +8,7 @@ import gc
 import json
 import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
 from cityfixture import small_city
@@ -274,8 +275,8 @@ def test_cli_explore_opens_the_window_and_refuses_a_bad_file(qtbot, path, tmp_pa
 
     opened = []
 
-    def fake_run(db, facilitator=False):  # the real window, closed at once instead of app.exec()
-        window = app.ExplorerWindow(db, facilitator)
+    def fake_run(db, facilitator=False, label=""):  # the real window, closed at once instead of app.exec()
+        window = app.ExplorerWindow(db, facilitator, label)
         opened.append((window.windowTitle(), window.view.facilitator))
         window.close()
         return 0
@@ -288,6 +289,32 @@ def test_cli_explore_opens_the_window_and_refuses_a_bad_file(qtbot, path, tmp_pa
     assert main(["explore", str(bad)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "notes.db" in err and "Traceback" not in err
+    for wrong, says in ((tmp_path / "missing.db", "no such file"), ("winter-strom", "winter-storm")):
+        assert main(["explore", str(wrong)]) != 0
+        err = capsys.readouterr().err
+        assert err.count("\n") <= 2 and says in err and "Traceback" not in err
+
+
+def test_cli_explore_without_a_file_opens_the_default_city_generated_once(qtbot, tmp_path, monkeypatch):
+    import sandbox_app.ui.explorer.app as app
+    from sandbox_app.cli_explore import explore_target
+
+    monkeypatch.setenv("CITY_SANDBOX_HOME", str(tmp_path / "cache"))
+    opened = []
+
+    def fake_run(db, facilitator=False, label=""):
+        window = app.ExplorerWindow(db, facilitator, label)
+        opened.append((Path(db), window.windowTitle(), window.view.catalog.title))
+        window.close()
+        return 0
+
+    monkeypatch.setattr(app, "run", fake_run)
+    assert main(["explore"]) == 0
+    (db, title, city), = opened
+    assert title == "City Sandbox explorer: winter-storm" and "Winter storm" in city
+    assert db.is_relative_to(tmp_path / "cache") and db.stat().st_size > 0
+    made = db.stat().st_mtime_ns
+    assert explore_target("winter-storm") == (db, "winter-storm") and db.stat().st_mtime_ns == made  # kept
 
 
 def test_clicking_a_cell_profiles_its_column(qtbot, view, path):
@@ -385,3 +412,16 @@ def test_a_participant_copy_opens_without_an_answer_key(qtbot, path, tmp_path):
     assert v.journey.pick_button.isHidden()
     assert "_meta" in _names(v.catalog_panel.model) and "_residents" not in _names(v.catalog_panel.model)
     v.shutdown()
+
+
+def test_every_window_opens_within_the_screens_free_area(qtbot, path):
+    from sandbox_app.ui.common.window_size import fit_to_screen
+    from sandbox_app.ui.explorer.app import ExplorerWindow
+
+    window = ExplorerWindow(path)
+    qtbot.addWidget(window)
+    free = window.screen().availableGeometry()
+    assert window.width() <= free.width() and window.height() <= free.height()
+    fit_to_screen(window, 300, 200)  # smaller than the screen: as asked
+    assert (window.width(), window.height()) == (300, 200)
+    window.close()

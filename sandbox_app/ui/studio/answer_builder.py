@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from sandbox_app.errors import SandboxError
 from sandbox_app.ui.common.tasks import TaskRunner
+from sandbox_app.ui.common.window_size import fit_to_screen
 from sandbox_app.ui.studio import studio_tasks
 
 
@@ -88,7 +89,7 @@ class AnswerBuilderWindow(QMainWindow):
         self.scorer = TaskRunner(self)
         self.scorer.finished.connect(self._scored)
         self.scorer.failed.connect(lambda message: self.status.setText(f"Could not score it: {message}"))
-        self.resize(1300, 720)
+        fit_to_screen(self, 1300, 720)
         self.runner.start(lambda state: studio_tasks.open_session(text, self.path, state))
 
     # ------------------------------------------------------------------------------------ opening

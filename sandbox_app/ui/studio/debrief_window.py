@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
+from sandbox_app.ui.common.window_size import fit_to_screen
 from sandbox_app.ui.studio.debrief_view import DebriefView
 
 
@@ -28,7 +29,7 @@ class DebriefWindow(QMainWindow):
             action.setShortcut(shortcut)
             action.triggered.connect(slot)
             menu.addAction(action)
-        self.resize(1366, 800)
+        fit_to_screen(self, 1366, 800)
         if folder is not None:
             self.view.load([folder])
 

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from sandbox_app.ui.common.tasks import TaskRunner
+from sandbox_app.ui.common.window_size import fit_to_screen
 from sandbox_app.ui.studio import studio_tasks
 from sandbox_app.ui.studio.check_model import CheckModel, rows_view
 from sandbox_app.ui.studio.city_look import CityLookView
@@ -153,7 +154,7 @@ class StudioWindow(QMainWindow):
         self.editor.problems_changed.connect(lambda _p: self._update_actions())
         self.refresh_library()
         self._update_actions()
-        self.resize(1366, 740)
+        fit_to_screen(self, 1366, 740)
 
     # ---------------------------------------------------------------- building
     def _action(self, text: str, slot, shortcut) -> QAction:

@@ -16,6 +16,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QMainWindow
 
 from sandbox_app.ui.common.tasks import TaskRunner
+from sandbox_app.ui.common.window_size import fit_to_screen
 from sandbox_app.ui.studio import studio_tasks
 
 
@@ -39,7 +40,7 @@ class TraineePreviewWindow(QMainWindow):
         self.runner = TaskRunner(self)
         self.runner.finished.connect(self._opened)
         self.runner.failed.connect(self._failed)
-        self.resize(1366, 768)
+        fit_to_screen(self, 1366, 768)
         self.runner.start(lambda state: studio_tasks.open_session(text, Path(path), state))
 
     def _failed(self, message: str) -> None:

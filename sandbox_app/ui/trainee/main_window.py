@@ -13,6 +13,7 @@ from sandbox_app.errors import SandboxError
 from sandbox_app.scenario.builtins import builtin_scenarios
 from sandbox_app.ui.common.logs import data_dir
 from sandbox_app.ui.common.tasks import TaskRunner
+from sandbox_app.ui.common.window_size import fit_to_screen
 from sandbox_app.ui.trainee.start_page import StartPage
 
 log = logging.getLogger("city_sandbox.ui")
@@ -132,10 +133,7 @@ class MainWindow(QMainWindow):
 
     def _default_size(self) -> None:
         """1366×768, or the screen's free area if that is smaller (a laptop with a taskbar)."""
-        screen = self.screen().availableGeometry() if self.screen() is not None else None
-        width = min(DEFAULT_SIZE[0], screen.width()) if screen is not None else DEFAULT_SIZE[0]
-        height = min(DEFAULT_SIZE[1], screen.height()) if screen is not None else DEFAULT_SIZE[1]
-        self.resize(width, height)
+        fit_to_screen(self, *DEFAULT_SIZE)
 
     def _update_actions(self) -> None:
         on_page = self.page is not None and self.stack.currentWidget() is self.page
