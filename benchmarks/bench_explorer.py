@@ -271,23 +271,8 @@ def _drag(view, seconds: float, work=None) -> dict:
 
 
 def _idle(seconds: float) -> list[float]:
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
-
-    loop, clock, gaps, last = QEventLoop(), QElapsedTimer(), [], [0]
-    clock.start()
-
-    def tick():
-        now = clock.elapsed()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    ticker = QTimer(interval=5)
-    ticker.timeout.connect(tick)
-    ticker.start()
-    QTimer.singleShot(int(seconds * 1000), loop.quit)
-    loop.exec()
-    ticker.stop()
-    return sorted(gaps[1:])
+    """The same timer with nothing to do at each step: the machine's own noise floor."""
+    return _drag(None, seconds, work=lambda: None)["gaps"]
 
 
 def _cpu_job(ms: float):

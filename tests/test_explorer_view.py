@@ -187,13 +187,19 @@ def test_the_history_recalls_earlier_queries_after_a_restart(qtbot, view, path):
     again.shutdown()
 
 
-def test_the_chart_builder_plots_what_sql_counted(qtbot, view, path, tmp_path):
+def _chart(qtbot, view, x: str, source: str = S311):
+    """Draw a chart of `x` in the Chart tab and wait for it."""
     view.tabs.setCurrentIndex(CHART_TAB)
     charts = view.charts
-    charts.source.setCurrentText(S311)
-    charts.x.setCurrentText("request_type")
+    charts.source.setCurrentText(source)
+    charts.x.setCurrentText(x)
     with qtbot.waitSignal(charts.worker.finished, timeout=10_000):
         charts.draw()
+    return charts
+
+
+def test_the_chart_builder_plots_what_sql_counted(qtbot, view, path, tmp_path):
+    charts = _chart(qtbot, view, "request_type")
     expected = _sql(path, f"SELECT request_type, count(*) FROM {S311} GROUP BY request_type ORDER BY 2 DESC, 1")
     heights = [bar.get_height() for bar in charts.axes.patches]
     assert heights == [n for _, n in expected]
@@ -202,7 +208,9 @@ def test_the_chart_builder_plots_what_sql_counted(qtbot, view, path, tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and b"<svg" in svg.read_bytes()[:500]
 
 
-def test_the_chart_is_drawn_off_the_gui_thread_and_saved_there_too(qtbot, view, monkeypatch, tmp_path):
+@pytest.fixture()
+def drawing_threads(monkeypatch):
+    """The thread of every chart drawn from now on (chart_image.render_figure is where all of them draw)."""
     threads = []
     real = chart_image.render_figure
 
@@ -211,12 +219,13 @@ def test_the_chart_is_drawn_off_the_gui_thread_and_saved_there_too(qtbot, view, 
         return real(*args, **kwargs)
 
     monkeypatch.setattr(chart_image, "render_figure", spy)
-    view.tabs.setCurrentIndex(CHART_TAB)
-    charts = view.charts
-    charts.source.setCurrentText(S311)
-    charts.x.setCurrentText("zip")
-    with qtbot.waitSignal(charts.worker.finished, timeout=10_000):
-        charts.draw()
+    return threads
+
+
+def test_the_chart_is_drawn_off_the_gui_thread_and_saved_there_too(qtbot, view, monkeypatch, tmp_path,
+                                                                  drawing_threads):
+    threads = drawing_threads
+    charts = _chart(qtbot, view, "zip")
     assert threads and threading.get_ident() not in threads
     shown = charts.picture.pixmap()
     assert charts.chart.width >= 300 and not shown.isNull()
@@ -331,16 +340,13 @@ def test_clicking_a_cell_profiles_its_column(qtbot, view, path):
     assert "Most common" in view.column_panel.top.text()
 
 
-def test_a_numeric_column_gets_a_histogram_drawn_off_the_gui_thread(qtbot, tmp_path, monkeypatch):
+def test_a_numeric_column_gets_a_histogram_drawn_off_the_gui_thread(qtbot, tmp_path, drawing_threads):
     db = tmp_path / "numbers.db"
     with contextlib.closing(sqlite3.connect(db)) as conn:
         conn.execute("CREATE TABLE t (n INTEGER)")
         conn.executemany("INSERT INTO t VALUES (?)", [(i % 37,) for i in range(2_000)])
         conn.commit()
-    threads = []
-    real = chart_image.render_figure
-    monkeypatch.setattr(chart_image, "render_figure",
-                        lambda *a, **k: (threads.append(threading.get_ident()), real(*a, **k))[1])
+    threads = drawing_threads
     panel = ColumnPanel()
     qtbot.addWidget(panel)
     panel.resize(260, 500)
