@@ -20,6 +20,17 @@ BUG_MESSAGE = ("Something went wrong while working on this; the details are in t
                "(Help → Open the log folder).")
 
 
+def sqlite_reason(err: Exception) -> tuple[str, str] | None:
+    """A SQLite error that says something about the file, as (plain sentence, hint); None for any other."""
+    text = str(err).lower()
+    if "locked" in text or "busy" in text:
+        return ("the database is locked by another program that is writing to it",
+                "wait until it has finished, or close it, then try again")
+    if "not a database" in text or "malformed" in text or "encrypted" in text:
+        return "not a SQLite database, or the file is damaged", "generate the city again"
+    return None
+
+
 @dataclass(frozen=True)
 class Problem:
     """One located problem in a user's file: ``file:line: field.path: message (hint)``.

@@ -194,3 +194,27 @@ def test_cli_missing_database_is_one_plain_line(tmp_path, capsys):
     assert main(["sql", str(tmp_path / "none.db"), "SELECT 1"]) == 1
     assert capsys.readouterr().err.strip() == f"{tmp_path / 'none.db'}: no such file (generate a city first: " \
                                              "city-sandbox generate SCENARIO)"
+
+
+def test_a_city_locked_by_a_writer_is_one_plain_line_for_every_command(tmp_path, path, capsys):
+    import contextlib
+    import shutil
+    import sqlite3
+
+    locked = tmp_path / "locked.db"
+    shutil.copy(path, locked)
+    with contextlib.closing(sqlite3.connect(locked, isolation_level=None)) as writer:
+        writer.execute("BEGIN EXCLUSIVE")  # another program in the middle of writing the file
+        writer.execute("CREATE TABLE scratch (x)")
+        for args in (["sql", str(locked), "SELECT count(*) FROM public_voter_roll"],
+                     ["export", str(locked), "--participants", "--out", str(tmp_path / "copy.db")],
+                     ["export", str(locked), "--table", "public_voter_roll", "--out", str(tmp_path / "out")]):
+            assert main(args) == 1, args
+            err = capsys.readouterr().err
+            assert err.count("\n") == 1 and "Traceback" not in err, (args, err)
+            assert err.startswith("locked.db: the database is locked by another program") or \
+                err.startswith(f"{locked}: the database is locked by another program"), (args, err)
+            assert "try again" in err
+        writer.execute("ROLLBACK")
+    assert not (tmp_path / "copy.db").exists()
+    assert main(["sql", str(locked), "SELECT count(*) FROM public_voter_roll"]) == 0  # nothing lost: it reads again

@@ -150,3 +150,30 @@ def test_the_view_never_sizes_rows_or_columns_from_their_contents(qtbot, db):
     assert first == ROWS // 2 and last > first
     assert set(view.model._pending) | set(view.model._pages) <= {0, first // PAGE_ROWS, last // PAGE_ROWS}
     view.shutdown()
+
+
+def test_a_page_read_while_a_writer_locks_the_file_says_so_once_and_reads_again_later(qtbot, tmp_path, db):
+    import shutil
+
+    locked = tmp_path / "locked.db"
+    shutil.copy(db, locked)
+    view = PagedTableView()
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.model.ready, timeout=10_000):
+        view.open(locked, "t", ROWS, label="t")
+    model = view.model
+    with contextlib.closing(sqlite3.connect(locked, isolation_level=None, timeout=0)) as writer:
+        writer.execute("BEGIN EXCLUSIVE")
+        writer.execute("CREATE TABLE scratch (x)")
+        with qtbot.waitSignal(model.failed, timeout=10_000) as failed:
+            model.row_values(ROWS - 1)
+        assert failed.args[0].startswith("the database is locked by another program") and "\n" not in failed.args[0]
+        assert view.status.text().startswith("t: the database is locked")
+        with qtbot.assertNotEmitted(model.failed):  # said once, not once a page
+            model.row_values(ROWS // 2)
+            qtbot.waitUntil(lambda: not model._pending, timeout=10_000)
+        writer.execute("ROLLBACK")
+    with qtbot.waitSignal(model.recovered, timeout=10_000):
+        qtbot.waitUntil(lambda: model.row_values(ROWS - 1) is not None, timeout=10_000)
+    assert model.row_values(ROWS - 1)[0] == ROWS and view.status.text() == f"t: {ROWS:,} rows"
+    view.shutdown()

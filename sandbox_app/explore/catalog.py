@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sandbox_app.errors import DatabaseError, Problem
+from sandbox_app.errors import DatabaseError, Problem, sqlite_reason
 
 SENSITIVITY_ORDER = ("public", "internal", "confidential", "restricted")
 PARTICIPANT_COPY = "participants"
@@ -87,8 +87,9 @@ class Catalog:
             try:
                 self._read(conn)
             except sqlite3.DatabaseError as err:
-                raise DatabaseError([Problem(str(self.path), None, "", f"cannot read the catalogue: {err}",
-                                             "open a database made by city-sandbox generate")]) from None
+                message, hint = sqlite_reason(err) or (f"cannot read the catalogue: {err}",
+                                                       "open a database made by city-sandbox generate")
+                raise DatabaseError([Problem(str(self.path), None, "", message, hint)]) from None
 
     def _read(self, conn: sqlite3.Connection) -> None:
         existing = {r[0]: r[1] for r in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'")}

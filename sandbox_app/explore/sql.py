@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sandbox_app.errors import DatabaseError, Problem, SandboxError
+from sandbox_app.errors import DatabaseError, Problem, SandboxError, sqlite_reason
 from sandbox_app.explore.catalog import PARTICIPANT_COPY, hidden_by_default, open_read_only
+from sandbox_app.files import shown
 from synthetic.progress import Cancelled, TaskState
 
 DEFAULT_TIMEOUT_S = 10.0
@@ -43,11 +44,11 @@ class QueryError(SandboxError):
     """A query that was refused, failed, ran out of time or was stopped; located where SQLite points."""
 
     def __init__(self, message: str, sql: str = "", offset: int | None = None, kind: str = "error",
-                 hint: str | None = None):
+                 hint: str | None = None, where: str = "query"):
         self.kind, self.offset, self.sql = kind, offset, sql
         self.line, self.column = _line_column(sql, offset) if offset is not None else (None, None)
         self.message, self.hint = message, hint
-        super().__init__([Problem("query", self.line, f"column {self.column}" if self.column else "", message,
+        super().__init__([Problem(where, self.line, f"column {self.column}" if self.column else "", message,
                                   hint)])
 
 
@@ -234,6 +235,8 @@ class ReadOnlyDatabase:
             return QueryError("one statement at a time: remove what follows the first ';'", sql, end)
         if "readonly" in text or "read-only" in text or "query_only" in text:
             return QueryError("this console only reads the city", sql, 0, kind="refused")
+        if (reason := sqlite_reason(err)) is not None:  # the file, not the query: no place to underline
+            return QueryError(reason[0], sql, None, hint=reason[1], where=shown(self.path))
         return QueryError(text, sql, locate(sql, text))
 
     def close(self) -> None:

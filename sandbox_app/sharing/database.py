@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from sandbox_app.errors import DatabaseError, Problem
+from sandbox_app.errors import DatabaseError, Problem, sqlite_reason
 from sandbox_app.sharing.fast_read import read_columns
 from sandbox_app.sharing.integrity import NOT_OURS, integrity_problem
 from synthetic.check import did_you_mean
@@ -86,12 +86,10 @@ class CityDatabase:
         raise DatabaseError([Problem(shown(self.path), None, "", message, hint)])
 
     def _sqlite_problem(self, err: sqlite3.Error) -> None:
-        text = str(err)
-        if "locked" in text or "busy" in text:
-            self._fail("the database is locked by another program", "wait until it has finished, then try again")
-        if "not a database" in text or "malformed" in text or "encrypted" in text:
-            self._fail("not a SQLite database, or the file is damaged", "generate the city again")
-        self._fail(f"cannot read the database: {text}")
+        reason = sqlite_reason(err)
+        if reason is not None:
+            self._fail(*reason)
+        self._fail(f"cannot read the database: {err}")
 
     def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
         with self._lock:

@@ -74,6 +74,7 @@ class PagedTableView(QWidget):
         self.model.preparing.connect(self._busy)
         self.model.ready.connect(self._ready)
         self.model.failed.connect(self._failed)
+        self.model.recovered.connect(lambda: self._show_rows(self.model.rowCount()))
         self.model._worker.cancelled.connect(self._stopped)
         self.model.rows_on_screen = self.rows_on_screen
         self._label = ""
@@ -103,6 +104,10 @@ class PagedTableView(QWidget):
         if self._fit:  # a newly opened table; after a sort or filter the user's widths stay
             self._fit = False
             self.fit_columns()
+        self._show_rows(rows)
+
+    def _show_rows(self, rows: int) -> None:
+        """The status line for the view shown: its rows, and whether it is filtered or sorted."""
         query = self.model.query
         what = []
         if query is not None and query.filters:

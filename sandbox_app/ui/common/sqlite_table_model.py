@@ -32,6 +32,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
+from sandbox_app.errors import sqlite_reason
 from sandbox_app.explore.paging import RowSource, ViewQuery
 from sandbox_app.ui.common.page_reader import PageReader
 from synthetic.progress import Cancelled
@@ -56,6 +57,7 @@ class SqliteTableModel(QAbstractTableModel):
     preparing = Signal(str)  # a sort or filter is being prepared ("sorting", "12,000 rows" …)
     ready = Signal(int)  # the view (re)opened with this many rows
     failed = Signal(str)  # one plain sentence
+    recovered = Signal()  # pages read again after a failure (a lock was released)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -73,6 +75,7 @@ class SqliteTableModel(QAbstractTableModel):
         self._pending: OrderedDict[int, object] = OrderedDict()
         self._priority = 0
         self._retired: list[RowSource] = []
+        self._failing = False
         self.pages_requested = 0
         # Set by a view: its first and last row on screen. Landed pages then repaint only what is shown.
         self.rows_on_screen: Callable[[], tuple[int, int]] | None = None
@@ -133,10 +136,18 @@ class SqliteTableModel(QAbstractTableModel):
         if isinstance(result[0], RowSource):
             self._reset(*result)
             return
-        page, rows = result
+        page, rows, *problem = result
         self._pending.pop(page, None)
+        if problem:
+            if not self._failing:
+                self._failing = True
+                self.failed.emit(problem[0])
+            return
         if rows is None:  # skipped (stale): may be asked for again
             return
+        if self._failing:
+            self._failing = False
+            self.recovered.emit()
         self._pages[page] = rows
         self._pages.move_to_end(page)
         while len(self._pages) > CACHE_PAGES:
@@ -189,6 +200,11 @@ class SqliteTableModel(QAbstractTableModel):
                 return page, None
             except sqlite3.ProgrammingError:  # its view was replaced and closed meanwhile
                 return page, None
+            except sqlite3.OperationalError as err:  # locked by a writer, say: said once, read again when asked
+                reason = sqlite_reason(err)
+                if reason is None:
+                    raise
+                return page, None, f"{reason[0]}; {reason[1]}"
 
         self._pending[page] = self._worker.submit(read, self._priority)
         while len(self._pending) > MAX_PENDING:
