@@ -1,4 +1,4 @@
-"""Command line for the sharing and privacy engine: `score`, `apply` and `check`."""
+"""Command line for the sharing and privacy engine: `score`, `apply`, `extract` and `check`."""
 
 from __future__ import annotations
 
@@ -106,6 +106,45 @@ def cmd_apply(args) -> int:
     return 0
 
 
+def cmd_extract(args) -> int:
+    """Score the share; only if it is approved, write what the recipient gets with its data dictionary."""
+    from sandbox_app.cache import open_scenario_database
+    from sandbox_app.errors import Problem, SandboxError
+    from sandbox_app.explore.approved_extract import write_approved_extract
+    from sandbox_app.explore.catalog import Catalog
+    from sandbox_app.privacy.score import score_share
+    from sandbox_app.scenario.loader import load_scenario
+    from sandbox_app.sharing.document import load_share
+
+    scenario = load_scenario(args.scenario)
+    share = load_share(share_path(scenario, args.share))
+    db = open_scenario_database(scenario, args.db)
+    try:
+        report = score_share(db, scenario, args.exercise, share, file=args.share)
+        catalog = Catalog(db.path, facilitator=False)
+    finally:
+        db.close()
+    if report.verdict != "approve" or report.extract is None:
+        worst = next((f for f in report.findings if f.severity == "blocker"), report.findings[0] if report.findings
+                     else None)
+        why = f": {worst.rule}: {worst.message.rstrip('.')}" if worst is not None else ""
+        raise SandboxError([Problem(args.share, None, "", f"not approved for {args.exercise} (verdict "
+                                  f"{report.verdict}, privacy {report.privacy_score}, usefulness "
+                                  f"{report.usefulness_score}){why}; nothing was written",
+                                  f"see every finding: city-sandbox score {args.scenario} {args.exercise} "
+                                  f"{args.share}")])
+    exercise = scenario.exercise(args.exercise)
+    about = {"scenario": scenario.name, "exercise": args.exercise, "share": Path(args.share).name,
+             "department": exercise.holding_department, "agreement": exercise.agreement,
+             "privacy_score": report.privacy_score, "usefulness_score": report.usefulness_score}
+    written = write_approved_extract(catalog, report.extract, args.out, fmt=args.format,
+                                     name=args.name or args.exercise, about=about, force=args.force)
+    print(f"wrote {len(report.extract.frame):,} rows to {written}")
+    if args.format != "sqlite":
+        print(f"described in {Path(args.out) / 'datapackage.json'}")
+    return 0
+
+
 def cmd_check(args) -> int:
     from sandbox_app.cache import open_scenario_database
     from sandbox_app.privacy.answers import check_scenario_answers
@@ -162,6 +201,22 @@ def add_engine_commands(sub) -> None:
     p.add_argument("--force", action="store_true", help="replace an existing file")
     p.add_argument("--db", metavar="DB", help="generated database (default: generate and cache one)")
     p.set_defaults(func=cmd_apply)
+
+    p = sub.add_parser("extract", help="score a share and, only if it is approved, write the extract with its data "
+                       "dictionary (CSV/Parquet with a datapackage.json, or a SQLite file the explorer opens)",
+                       description="Score the share against the exercise; if the engine approves it, write what the "
+                       "recipient gets, with a data dictionary saying where each column comes from, what was done "
+                       "to it and how sensitive it is. A share that is not approved is refused and nothing is "
+                       "written. Exit codes: 0 written, 1 refused or invalid, 2 usage.")
+    p.add_argument("scenario", metavar="SCENARIO", help="built-in scenario name or file")
+    p.add_argument("exercise", metavar="EXERCISE", help="exercise id")
+    p.add_argument("share", metavar="SHARE.json", help="the share document")
+    p.add_argument("--out", required=True, metavar="PATH", help="folder for csv/parquet; file for sqlite")
+    p.add_argument("--format", choices=["csv", "parquet", "sqlite"], default="csv", help="file format (default csv)")
+    p.add_argument("--name", metavar="NAME", help="the extract's file/table name (default: the exercise id)")
+    p.add_argument("--force", action="store_true", help="replace an existing SQLite file")
+    p.add_argument("--db", metavar="DB", help="generated database (default: generate and cache one)")
+    p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("check", help="score every model and known-bad answer of scenarios")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="built-in scenario names or files")

@@ -18,6 +18,7 @@ from sandbox_app.errors import DatabaseError, Problem, sqlite_reason
 
 SENSITIVITY_ORDER = ("public", "internal", "confidential", "restricted")
 PARTICIPANT_COPY = "participants"
+APPROVED_EXTRACT = "approved extract"  # `_meta.copy` of an extract written by `city-sandbox extract --format sqlite`
 FIXED_NAMES = {"public": "Public records", "facilitator": "Facilitator only (answer key)"}
 
 

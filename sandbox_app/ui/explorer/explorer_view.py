@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sandbox_app.explore.catalog import Catalog
+from sandbox_app.explore.catalog import APPROVED_EXTRACT, Catalog
 from sandbox_app.explore.export import export_query, export_table
 from sandbox_app.explore.participant_copy import participant_copy
 from sandbox_app.ui.common import heap
@@ -117,6 +117,8 @@ class ExplorerView(QWidget):
         parts = [f"<b>{city}</b>", residents, f"{len(self.catalog.tables)} tables"]
         if self.catalog.is_participant_copy:
             parts.append("participant-safe copy")
+        if meta.get("copy") == APPROVED_EXTRACT:
+            parts.append(f"approved extract for {meta.get('exercise') or 'an exercise'}")
         if self.facilitator and "_ground_truth" in self.catalog.all_tables:
             parts.append("<span style='color:#9b1c1c'><b>facilitator mode</b>: the answer key is visible</span>")
         elif self.facilitator:
