@@ -234,6 +234,28 @@ def test_the_explorer_opens_on_the_scenarios_city_without_the_answer_key(qtbot, 
     explorer.close()
 
 
+def test_an_approved_share_opens_as_the_extract_its_recipient_holds(qtbot, window, session):
+    window._opened(session)
+    page = window.page
+    window.extract_action.trigger()  # nothing submitted yet: a sentence, no window
+    assert "approved" in window.statusBar().currentMessage() and getattr(window, "explorer", None) is None
+    page.editor.edit({"edit": "replace", "document": json.loads(MODEL.read_text(encoding="utf-8"))}, "model")
+    report = submit(qtbot, page)
+    assert report.verdict == "approve"
+    with qtbot.waitSignal(window.extractor.finished, timeout=30_000):
+        window.extract_action.trigger()
+    explorer = window.explorer
+    qtbot.addWidget(explorer)
+    catalog = explorer.view.catalog
+    (table,) = catalog.tables
+    assert table.rows == len(report.extract.frame) and [c.name for c in table.columns] == \
+        report.extract.frame.columns.tolist()
+    assert catalog.meta["exercise"] == "welfare-checks" and "approved extract" in explorer.windowTitle()
+    assert not explorer.view.facilitator and "approved extract for welfare-checks" in explorer.view.banner.text()
+    window.session = None  # the fixture closes the session
+    explorer.close()
+
+
 def test_the_facilitator_menu_opens_the_debrief_and_the_studio(qtbot, window):
     window.debrief_action.trigger()
     qtbot.addWidget(window.debrief)

@@ -62,6 +62,10 @@ class MainWindow(QMainWindow):
         self.opener.cancelled.connect(self._open_cancelled)
         self.lister = TaskRunner(self)
         self.lister.finished.connect(self._listed)
+        self.extractor = TaskRunner(self)
+        self.extractor.finished.connect(self._extract_written)
+        self.extractor.failed.connect(lambda text: self.statusBar().showMessage(
+            f"Could not write the extract: {text}", 15_000))
         self._build_menus()
         self.statusBar().showMessage("Pick a scenario to begin.")
         geometry = QSettings().value("window/geometry")
@@ -117,6 +121,10 @@ class MainWindow(QMainWindow):
         self.explore_action = self._action(explore, "Explore this city's &data…", self.open_explorer, "Ctrl+D",
                                            "Open the datathon explorer on the city of this scenario: catalogue, "
                                            "tables, read-only SQL, charts (no answer key)")
+        self.extract_action = self._action(explore, "Open my approved e&xtract as its recipient sees it…",
+                                           self.open_extract, None,
+                                           "Write your last approved share's extract with its data dictionary and "
+                                           "open it in the explorer: what the other department would hold")
         facilitator = bar.addMenu("&Facilitator")
         self.studio_action = self._action(facilitator, "Open the &studio (write and check scenarios)…",
                                           self.open_studio, None,
@@ -140,6 +148,7 @@ class MainWindow(QMainWindow):
         self.submit_action.setEnabled(on_page)
         self.export_action.setEnabled(on_page)
         self.explore_action.setEnabled(self.session is not None)
+        self.extract_action.setEnabled(on_page)
 
     def open_explorer(self) -> None:
         """The explorer mode on this scenario's city, in its own window (participant view: no answer key)."""
@@ -153,6 +162,43 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Could not open the explorer: {err}", 15_000)
             return
         self.explorer.show()
+
+    def open_extract(self) -> None:
+        """The last submit's extract, if approved, written as the recipient gets it and opened in the explorer."""
+        page = self.page
+        report = page.last_report if page is not None else None
+        if report is None or report.verdict != "approve" or report.extract is None:
+            self.statusBar().showMessage("Submit a share the engine approves first: only an approved extract "
+                                         "leaves the department.", 10_000)
+            return
+        from sandbox_app.explore.approved_extract import write_approved_extract
+        from sandbox_app.explore.catalog import Catalog
+
+        session, exercise = self.session, page.exercise
+        target = data_dir() / "extracts" / f"{session.scenario.name}-{exercise.id}.db"
+        about = {"scenario": session.scenario.name, "exercise": exercise.id,
+                 "department": exercise.holding_department, "agreement": exercise.agreement,
+                 "privacy_score": report.privacy_score, "usefulness_score": report.usefulness_score}
+
+        def write(_state) -> Path:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            return write_approved_extract(Catalog(session.db_path), report.extract, target, fmt="sqlite",
+                                          name=exercise.id, about=about, force=True)
+
+        self.statusBar().showMessage("Writing your approved extract…")
+        self.extractor.start(write)
+
+    def _extract_written(self, path: Path) -> None:
+        from sandbox_app.ui.explorer.app import ExplorerWindow
+
+        try:
+            self.explorer = ExplorerWindow(path, facilitator=False,
+                                           label=f"your approved extract ({self.page.exercise.id})")
+        except SandboxError as err:
+            self.statusBar().showMessage(f"Could not open the extract: {err}", 15_000)
+            return
+        self.explorer.show()
+        self.statusBar().showMessage(f"Your approved extract is in {path}: this is what the recipient holds.", 15_000)
 
     def open_studio(self) -> None:
         """The facilitator studio, in its own window (a mode of the same app)."""
@@ -324,6 +370,7 @@ class MainWindow(QMainWindow):
         QSettings().setValue("window/geometry", self.saveGeometry())
         self.opener.shutdown()
         self.lister.shutdown()
+        self.extractor.shutdown()
         if self.page is not None:
             self.page.shutdown()
         for other in ("explorer", "studio", "debrief"):
