@@ -149,6 +149,39 @@ def explorer_shots(app, out: Path, suffix: str, size: tuple[int, int], private: 
             break
     shot("journey")
     window.close()
+
+    # What a recipient holds: the warming-centres model answer's cells, written by `city-sandbox extract`.
+    import contextlib
+
+    from sandbox_app.explore.approved_extract import write_approved_extract
+    from sandbox_app.explore.catalog import Catalog
+    from sandbox_app.privacy.answers import load_answer
+    from sandbox_app.privacy.score import score_share
+    from sandbox_app.sharing.database import CityDatabase
+
+    exercise = scenario.exercise("warming-centres")
+    with contextlib.closing(CityDatabase(city)) as db:
+        report = score_share(db, scenario, exercise.id, load_answer(scenario, exercise.model_answer))
+    extract = write_approved_extract(Catalog(city), report.extract, private / "warming-centres.db", fmt="sqlite",
+                                     name=exercise.id, force=True,
+                                     about={"scenario": scenario.name, "exercise": exercise.id,
+                                            "department": exercise.holding_department})
+    window = ExplorerWindow(extract, label="approved extract (warming-centres)")
+    window.resize(*size)
+    window.show()
+    view = window.view
+    _wait(app, lambda: view.agreements.map is not None and view.table_view.model.rowCount() > 0)
+    from sandbox_app.ui.explorer.catalog_panel import COLUMN_ROLE
+
+    panel = view.catalog_panel
+    panel.select_table("warming-centres".replace("-", "_"))
+    item = panel.model.itemFromIndex(panel.tree.currentIndex())
+    panel.tree.expand(item.index())
+    for row in range(item.rowCount()):  # the derived column: the dictionary says how it was made
+        if item.child(row, 0).data(COLUMN_ROLE) == "age_75_plus":
+            panel.tree.setCurrentIndex(item.child(row, 0).index())
+    shot("extract")
+    window.close()
     return shots
 
 

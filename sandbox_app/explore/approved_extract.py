@@ -85,7 +85,7 @@ def extract_columns(catalog: Catalog, extract: Extract) -> list[ColumnInfo]:
                               info.category, info.sensitivity, unit=info.unit)
         else:
             info = ColumnInfo(name, "Computed by the share")
-        if info.data_type != "date":  # a kept date stays a date (in its department's format); the rest as stored
+        if not info.data_type:  # a kept column keeps its dictionary type (a date in its department's format)
             info = dataclasses.replace(info, data_type=_data_type(frame[name]))
         out.append(info)
     return out

@@ -114,7 +114,8 @@ class ExplorerView(QWidget):
         meta = self.catalog.meta
         city = self.catalog.title or meta.get("scenario") or self.db_path.stem
         residents = f"{int(meta['residents']):,} residents" if str(meta.get("residents", "")).isdigit() else ""
-        parts = [f"<b>{city}</b>", residents, f"{len(self.catalog.tables)} tables"]
+        tables = len(self.catalog.tables)
+        parts = [f"<b>{city}</b>", residents, f"{tables} table{'s' if tables != 1 else ''}"]
         if self.catalog.is_participant_copy:
             parts.append("participant-safe copy")
         if meta.get("copy") == APPROVED_EXTRACT:
