@@ -128,3 +128,38 @@ def test_the_agreement_map_joins_each_agreements_parties(path):
     assert city.departments["three11"] == "311 Customer Service Center"
     (mou,) = city.agreements
     assert mou.parties == ["oem", "health", "power", "dss"] and "mental_health" in mou.prohibited_categories
+
+
+def _old_fold(text):
+    import unicodedata
+
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return " ".join("".join(c if c.isalpha() else " " for c in plain.upper()).split())
+
+
+def test_the_fast_fold_and_date_reading_agree_with_the_plain_ones():
+    import datetime
+    import random
+
+    from sandbox_app.explore.journey import fold, iso_date
+
+    rng = random.Random(3)
+    alphabet = "abcdeXYZ ,.-'0123456789éÅñøß\t"
+    for _ in range(5_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20)))
+        assert fold(text) == _old_fold(text), text
+    formats = ["%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%Y%m%d", "%d.%m.%Y", "%b %d %Y"]
+    for _ in range(5_000):
+        fmt = rng.choice(formats)
+        day = datetime.date(1900, 1, 1) + datetime.timedelta(days=rng.randint(0, 60_000))
+        text = day.strftime(fmt)
+        if rng.random() < 0.3:  # a defect: a changed digit, a swapped day and month, an unpadded month
+            text = rng.choice([text[:-1] + rng.choice("0123456789"), text.replace("0", "", 1), text[::-1],
+                               text.replace("-", "/"), "13/32/2020", ""])
+        try:
+            expected = datetime.datetime.strptime(text, fmt).date().isoformat() if text else ""
+        except ValueError:
+            expected = ""
+        assert iso_date(text, fmt) == expected, (text, fmt)

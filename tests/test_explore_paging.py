@@ -91,6 +91,30 @@ def test_sort_and_filter_are_pushed_down_to_sql(path):
     source.close()
 
 
+def test_a_table_without_rowid_pages_sorts_and_filters_by_its_primary_key(path):
+    """The answer key (`_ground_truth`, WITHOUT ROWID) opens in facilitator mode like any table."""
+    total = _sql(path, "SELECT count(*) FROM _ground_truth")[0][0]
+    plain = RowSource.prepare(path, ViewQuery("_ground_truth"), known_rows=total)
+    try:
+        assert plain.keys == ("table_name", "row_id") and plain.row_count == total
+        every = _sql(path, "SELECT table_name, row_id, resident_id FROM _ground_truth ORDER BY table_name, row_id")
+        assert plain.read(0, 200) == every[:200]
+        assert plain.read(total - 150, 200) == every[-150:]  # the last page: short
+        assert plain.read(total // 2, 7) == every[total // 2:total // 2 + 7]
+    finally:
+        plain.close()
+    query = ViewQuery("_ground_truth").with_filter("table_name", "s311").with_sort("resident_id", descending=True)
+    view = RowSource.prepare(path, query, known_rows=total)
+    try:
+        expected = _sql(path, "SELECT table_name, row_id, resident_id FROM _ground_truth WHERE table_name LIKE "
+                              "'%s311%' ORDER BY resident_id DESC, table_name DESC, row_id DESC")
+        assert view.row_count == len(expected) > 0 and view.read(0, 300) == expected[:300]
+        with pytest.raises(sqlite3.OperationalError):  # the city's file is never written, temp table or not
+            view.conn.execute("CREATE TABLE main.x (a)")
+    finally:
+        view.close()
+
+
 def test_filter_boxes_understand_null_comparisons_and_contains(gappy):
     cases = {"NULL": 0, "not null": 666, ">990": 6, "<= 5": 4, "=7": 1, "!=7": 665, "w3": 95, "W3": 95, "%": 0}
     for text, rows in cases.items():

@@ -431,3 +431,22 @@ def test_every_window_opens_within_the_screens_free_area(qtbot, path):
     fit_to_screen(window, 300, 200)  # smaller than the screen: as asked
     assert (window.width(), window.height()) == (300, 200)
     window.close()
+
+
+def test_a_facilitator_opens_and_exports_the_answer_key_though_it_has_no_rowid(qtbot, path, tmp_path):
+    from sandbox_app.explore.export import export_table
+
+    v = ExplorerView(path, facilitator=True)
+    qtbot.addWidget(v)
+    with qtbot.waitSignal(v.table_view.model.ready, timeout=10_000):
+        v.show_table("_ground_truth")
+    model = v.table_view.model
+    total = _sql(path, "SELECT count(*) FROM _ground_truth")[0][0]
+    assert model.rowCount() == total
+    qtbot.waitUntil(lambda: model.row_values(total - 1) is not None, timeout=10_000)
+    assert model.row_values(total - 1) == _sql(path, "SELECT * FROM _ground_truth ORDER BY table_name DESC, "
+                                                     "row_id DESC LIMIT 1")[0]
+    assert "went wrong" not in v.table_view.status.text()
+    written = export_table(v.catalog, "_ground_truth", tmp_path)
+    assert written.read_text().count("\n") == total + 1
+    v.shutdown()

@@ -217,10 +217,26 @@ def facilitator_visible(name: str, info: TableInfo, facilitator: bool, hidden: f
     return facilitator or name not in hidden
 
 
+def without_rowid_keys(conn: sqlite3.Connection, table: str) -> tuple[str, ...]:
+    """The primary key columns of a WITHOUT ROWID table (the answer key's `_ground_truth`); () for any other."""
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+    if not row or not row[0] or "WITHOUT ROWID" not in row[0].upper():
+        return ()
+    columns = sorted((r[5], r[1]) for r in conn.execute(f"PRAGMA table_info({quote(table)})") if r[5])
+    return tuple(name for _, name in columns)
+
+
+def row_order(conn: sqlite3.Connection, table: str) -> str:
+    """What orders a table's rows as stored: `rowid`, or a WITHOUT ROWID table's primary key."""
+    keys = without_rowid_keys(conn, table)
+    return ", ".join(quote(k) for k in keys) if keys else "rowid"
+
+
 def _max_rowid(conn: sqlite3.Connection, table: str, create_sql: str | None) -> int | None:
     if create_sql and "WITHOUT ROWID" in create_sql.upper():
         return None
     return int(conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {quote(table)}").fetchone()[0])
 
 
-__all__ = ["Catalog", "ColumnInfo", "PARTICIPANT_COPY", "SearchHit", "TableInfo", "open_read_only", "quote"]
+__all__ = ["Catalog", "ColumnInfo", "PARTICIPANT_COPY", "SearchHit", "TableInfo", "open_read_only", "quote",
+           "row_order", "without_rowid_keys"]

@@ -17,7 +17,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sandbox_app.errors import Problem, SandboxError
-from sandbox_app.explore.catalog import SENSITIVITY_ORDER, Catalog, ColumnInfo, open_read_only, quote
+from sandbox_app.explore.catalog import (
+    SENSITIVITY_ORDER,
+    Catalog,
+    ColumnInfo,
+    open_read_only,
+    quote,
+    row_order,
+)
 from sandbox_app.explore.sql import DEFAULT_TIMEOUT_S, ReadOnlyDatabase
 from synthetic.progress import Cancelled, NullState, TaskState
 
@@ -91,7 +98,7 @@ def export_table(catalog: Catalog, table: str, out_dir: str | Path, fmt: str = "
     info = catalog.table(table)
     conn = open_read_only(catalog.path)
     try:
-        cursor = conn.execute(f"SELECT * FROM {quote(table)}" + ("" if info.rows is None else " ORDER BY rowid"))
+        cursor = conn.execute(f"SELECT * FROM {quote(table)} ORDER BY {row_order(conn, table)}")
         names = [d[0] for d in cursor.description]
         columns = [info.column(n) or ColumnInfo(n) for n in names]
         return _write(out_dir, resource_name(table), columns, _pages(cursor, state or NullState(), info.rows), fmt,

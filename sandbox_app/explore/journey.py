@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ from sandbox_app.explore.catalog import Catalog, TableInfo, builtin_scenario, op
 from synthetic.progress import Cancelled, NullState, TaskState
 
 NAME_SEMANTICS = ("full_name", "first_name", "last_name")
+SEARCH_CHUNK = 50_000  # rows of a table compared at a time (each step on a chunk holds the GIL briefly)
 
 
 @dataclass
@@ -43,20 +45,64 @@ class JourneyRecord:
     flows: list[Flow] = field(default_factory=list)
 
 
+_ASCII_FOLD = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalpha()})
+
+
 def fold(text: object) -> str:
     """Upper case, accents removed, only letters and spaces: how linkage compares names."""
     if text is None or (isinstance(text, float) and text != text):
         return ""
-    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    text = str(text)
+    if text.isascii():  # most names: no accents to remove (the same result, without unicodedata)
+        return " ".join(text.upper().translate(_ASCII_FOLD).split())
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return " ".join("".join(c if c.isalpha() else " " for c in plain.upper()).split())
 
 
+@functools.lru_cache(maxsize=64)
+def _fixed_width(fmt: str) -> tuple[tuple[str, int, int], ...] | None:
+    """For a date format of only %Y, %m, %d and one-character separators: (part, start, end) of each piece
+    ('sep' parts hold the separator in `part[4:]`); None for any other format (strptime reads it)."""
+    pieces, at, i = [], 0, 0
+    while i < len(fmt):
+        if fmt[i] == "%" and fmt[i + 1:i + 2] in ("Y", "m", "d"):
+            width = 4 if fmt[i + 1] == "Y" else 2
+            pieces.append((fmt[i + 1], at, at + width))
+            at, i = at + width, i + 2
+        elif fmt[i] == "%":
+            return None
+        else:
+            pieces.append(("sep:" + fmt[i], at, at + 1))
+            at, i = at + 1, i + 1
+    return tuple(pieces)
+
+
+@functools.lru_cache(maxsize=1 << 17)
 def iso_date(text: object, fmt: str) -> str:
     """The department's date as ISO (YYYY-MM-DD), or '' if it is missing or not a real date."""
     if text is None or text == "":
         return ""
+    text, fmt = str(text), fmt or "%Y-%m-%d"
+    pieces = _fixed_width(fmt)
+    if pieces is not None and len(text) == pieces[-1][2]:  # zero-padded, as departments write it: no strptime
+        parts = {}
+        for part, start, end in pieces:
+            chunk = text[start:end]
+            if part.startswith("sep:"):
+                if chunk != part[4:]:
+                    break
+            elif not chunk.isdigit():
+                break
+            else:
+                parts[part] = int(chunk)
+        else:
+            if len(parts) == 3:
+                try:
+                    return datetime.date(parts["Y"], parts["m"], parts["d"]).isoformat()
+                except ValueError:
+                    return ""
     try:
-        return datetime.datetime.strptime(str(text), fmt or "%Y-%m-%d").date().isoformat()
+        return datetime.datetime.strptime(text, fmt).date().isoformat()
     except ValueError:
         return ""
 
@@ -99,17 +145,23 @@ def _names(frame: pd.DataFrame, cols: dict[str, str]) -> tuple[pd.Series, pd.Ser
         first = _each_distinct(frame[cols["first_name"]], fold) if "first_name" in cols else \
             pd.Series("", index=frame.index)
         return first, last
-    raw = frame[cols["full_name"]]
-    comma = raw.astype(str).str.contains(",", regex=False) & raw.notna()
-    parts = raw.astype(str).str.split(",", n=1)
-    last = pd.Series("", index=frame.index, dtype=object)
-    first = pd.Series("", index=frame.index, dtype=object)
-    last[comma] = parts[comma].str[0].map(fold)
-    first[comma] = parts[comma].str[1].map(fold)
-    folded = raw[~comma].map(fold)
-    last[~comma] = folded.map(lambda v: (v.split() or [""])[-1])
-    first[~comma] = folded.map(lambda v: (v.split() or [""])[0])
-    return first.fillna(""), last.fillna("")
+    codes, uniques = pd.factorize(frame[cols["full_name"]], use_na_sentinel=False)
+    pairs = [_split_full_name(u) for u in uniques]  # once per distinct name
+    first = pd.Series(pd.array([p[0] for p in pairs], dtype=object).to_numpy()[codes], index=frame.index)
+    last = pd.Series(pd.array([p[1] for p in pairs], dtype=object).to_numpy()[codes], index=frame.index)
+    return first, last
+
+
+def _split_full_name(value: object) -> tuple[str, str]:
+    """(first, last) of a full name, folded: 'LAST, FIRST' or 'First Middle Last'."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "", ""
+    text = str(value)
+    if "," in text:
+        last, first = text.split(",", 1)
+        return fold(first), fold(last)
+    words = fold(text).split()
+    return (words[0], words[-1]) if words else ("", "")
 
 
 def search_residents(catalog: Catalog, first_name: str, last_name: str, birth_date: str,
@@ -124,33 +176,44 @@ def search_residents(catalog: Catalog, first_name: str, last_name: str, birth_da
             if state.is_cancelled():
                 raise Cancelled()
             cols = _columns_by_semantic(info)
-            birth_col = cols.get("birth_date")
             wanted = [cols[s] for s in (*NAME_SEMANTICS, "birth_date") if s in cols]
-            frame = pd.read_sql_query(f"SELECT rowid AS _row_id, {', '.join(quote(c) for c in wanted)} "
-                                      f"FROM {quote(info.name)}", conn)
-            first, last = _names(frame, cols)
-            if birth_col and want_birth:
-                fmt = info.column(birth_col).format
-                births = _each_distinct(frame[birth_col], lambda v, f=fmt: iso_date(v, f))
-                near = _each_distinct(last, lambda v: one_letter_apart(v, want_last))
-                flip = swapped(want_birth)
-                reasons = [((last == want_last) & (births == want_birth), "same last name and birth date"),
-                           (near & (births == want_birth), "birth date agrees, last name one letter different "
-                                                           "(a typo?)"),
-                           ((last == want_last) & (births == flip) if flip and flip != want_birth else None,
-                            "same last name, birth date with day and month swapped")]
-            else:
-                why = "this department records no birth date" if not birth_col else "no birth date given"
-                reasons = [((last == want_last) & (first == want_first), f"same first and last name ({why})")]
-            for mask, reason in reasons:
-                if mask is None or not mask.any():
-                    continue
-                ids = frame.loc[mask, "_row_id"].tolist()
-                rows = pd.read_sql_query(f"SELECT rowid AS _row_id, * FROM {quote(info.name)} WHERE rowid IN "
-                                         f"({', '.join('?' * len(ids))})", conn, params=ids)
-                hits += [_record(catalog, info, row, reason) for row in rows.to_dict("records")]
+            chunks = pd.read_sql_query(f"SELECT rowid AS _row_id, {', '.join(quote(c) for c in wanted)} "
+                                       f"FROM {quote(info.name)}", conn, chunksize=SEARCH_CHUNK)
+            for frame in chunks:  # in chunks: no single step holds the GIL long enough to stall the window
+                if state.is_cancelled():
+                    raise Cancelled()
+                hits += _chunk_hits(catalog, conn, info, cols, frame, want_first, want_last, want_birth)
             state.set_progress(done / len(tables), f"searched {info.name}")
     return _with_flows(catalog, hits)
+
+
+def _chunk_hits(catalog: Catalog, conn, info: TableInfo, cols: dict, frame: pd.DataFrame, want_first: str,
+                want_last: str, want_birth: str) -> list[JourneyRecord]:
+    """The records of one chunk of a table that look like the person, each with why it matched."""
+    birth_col = cols.get("birth_date")
+    first, last = _names(frame, cols)
+    if birth_col and want_birth:
+        fmt = info.column(birth_col).format
+        births = _each_distinct(frame[birth_col], lambda v, f=fmt: iso_date(v, f))
+        near = _each_distinct(last, lambda v: one_letter_apart(v, want_last))
+        flip = swapped(want_birth)
+        reasons = [((last == want_last) & (births == want_birth), "same last name and birth date"),
+                   (near & (births == want_birth), "birth date agrees, last name one letter different "
+                                                   "(a typo?)"),
+                   ((last == want_last) & (births == flip) if flip and flip != want_birth else None,
+                    "same last name, birth date with day and month swapped")]
+    else:
+        why = "this department records no birth date" if not birth_col else "no birth date given"
+        reasons = [((last == want_last) & (first == want_first), f"same first and last name ({why})")]
+    hits: list[JourneyRecord] = []
+    for mask, reason in reasons:
+        if mask is None or not mask.any():
+            continue
+        ids = frame.loc[mask, "_row_id"].tolist()
+        rows = pd.read_sql_query(f"SELECT rowid AS _row_id, * FROM {quote(info.name)} WHERE rowid IN "
+                                 f"({', '.join('?' * len(ids))})", conn, params=ids)
+        hits += [_record(catalog, info, row, reason) for row in rows.to_dict("records")]
+    return hits
 
 
 def _each_distinct(values: pd.Series, fn) -> pd.Series:

@@ -4,7 +4,9 @@ Unsorted and unfiltered, a generated table's rowids run 1..n, so row i is rowid 
 keyset read (``WHERE rowid >= ? ORDER BY rowid LIMIT ?``): the same cost at row 10 as at row 999,990.
 Sorted or filtered (both pushed down to SQL), the view first reads the matching rowids in display order
 (``SELECT rowid … WHERE … ORDER BY col, rowid``: 8 bytes a row, cancellable, with progress), then reads
-each page by those rowids. Tables whose rowids have gaps take that second path too.
+each page by those rowids. Tables whose rowids have gaps take that second path too. A WITHOUT ROWID table
+(the answer key's `_ground_truth`) has no rowid to page by: its primary keys are written in display order
+to a temporary table (in SQLite's temp store; the city's file stays read-only), whose own rowids then page it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sandbox_app.explore.catalog import open_read_only, quote
+from sandbox_app.explore.catalog import open_read_only, quote, without_rowid_keys
 from synthetic.progress import Cancelled, NullState, TaskState
 
 ORDER_CHUNK = 50_000
@@ -93,6 +95,7 @@ class RowSource:
     row_count: int = 0
     order: array | None = None  # rowids in display order; None: row i is rowid first_rowid + i
     first_rowid: int = 1
+    keys: tuple[str, ...] = ()  # a WITHOUT ROWID table: its primary key (display order in temp.view_order)
     rows_read: int = 0  # rows fetched from SQLite for pages (tests use it to prove paging)
     conn: sqlite3.Connection | None = field(default=None, repr=False)
 
@@ -105,7 +108,7 @@ class RowSource:
         conn.set_progress_handler(lambda: 1 if state.is_cancelled() else 0, 10_000)
         try:
             columns = [r[1] for r in conn.execute(f"PRAGMA table_info({quote(query.table)})")]
-            source = cls(Path(path), query, columns, conn=conn)
+            source = cls(Path(path), query, columns, keys=without_rowid_keys(conn, query.table), conn=conn)
             source._plan(known_rows, state)
         except sqlite3.OperationalError as err:
             conn.close()
@@ -119,6 +122,9 @@ class RowSource:
 
     def _plan(self, known_rows: int | None, state: TaskState) -> None:
         table = quote(self.query.table)
+        if self.keys:
+            self._plan_by_keys(state)
+            return
         if not self.query.filters and self.query.sort_column is None:
             # Two statements: SQLite answers a lone min() or max() of rowid with one seek, both at once by a scan.
             low = self.conn.execute(f"SELECT min(rowid) FROM {table}").fetchone()[0]
@@ -147,6 +153,25 @@ class RowSource:
             state.set_progress(min(len(ids) / expected, 1.0), f"{len(ids):,} rows")
         self.order, self.row_count = ids, len(ids)
 
+    def _plan_by_keys(self, state: TaskState) -> None:
+        """A WITHOUT ROWID table: its primary keys in display order into temp.view_order (one statement,
+        interruptible through the connection's progress handler)."""
+        where, params = where_clause(self.query)
+        keys = ", ".join(quote(k) for k in self.keys)
+        direction = " DESC" if self.query.descending else ""
+        order = ", ".join(f"{quote(k)}{direction}" for k in self.keys)
+        if self.query.sort_column is not None:
+            order = f"{quote(self.query.sort_column)}{direction}, {order}"
+        state.set_progress(0.0, "sorting" if self.query.sort_column else "filtering" if where else "opening")
+        self.conn.execute("PRAGMA query_only = OFF")  # for the temp table only: the file is opened read-only
+        try:
+            self.conn.execute("DROP TABLE IF EXISTS temp.view_order")
+            self.conn.execute(f"CREATE TEMP TABLE view_order AS SELECT {keys} FROM {quote(self.query.table)}{where} "
+                              f"ORDER BY {order}", params)
+        finally:
+            self.conn.execute("PRAGMA query_only = ON")
+        self.row_count = self.conn.execute("SELECT coalesce(max(rowid), 0) FROM temp.view_order").fetchone()[0]
+
     def read(self, start: int, count: int, pause: Callable[[], None] | None = None) -> list[tuple]:
         """Rows [start, start + count) in display order (fewer at the end), each as its values.
 
@@ -158,7 +183,12 @@ class RowSource:
             return []
         table = quote(self.query.table)
         names = ", ".join(quote(c) for c in self.columns)
-        if self.order is None:
+        if self.keys:  # CROSS JOIN: walk view_order by its rowid, look each row up by its primary key
+            on = " AND ".join(f"t.{quote(k)} = o.{quote(k)}" for k in self.keys)
+            sql = (f"SELECT {', '.join('t.' + quote(c) for c in self.columns)} FROM temp.view_order AS o "
+                   f"CROSS JOIN {table} AS t ON {on} WHERE o.rowid > ? AND o.rowid <= ? ORDER BY o.rowid")
+            rows = _fetch(self.conn, sql, (start, start + count), pause)
+        elif self.order is None:
             sql, params = f"SELECT {names} FROM {table} WHERE rowid >= ? ORDER BY rowid LIMIT ?", \
                 (self.first_rowid + start, count)
             rows = _fetch(self.conn, sql, params, pause)

@@ -120,7 +120,7 @@ class PagedTableView(QWidget):
     def fit_columns(self) -> None:
         """Column widths from the title and the first loaded rows (never a scan of the table)."""
         metrics = self.table.fontMetrics()
-        rows = self.model._pages.get(0, [])[:100]
+        rows = self.model._pages.get(0, [])[:40]
         for column in range(self.model.columnCount()):
             title = str(self.model.headerData(column, Qt.Orientation.Horizontal) or "")
             widest = max([metrics.horizontalAdvance(title) + 24] +

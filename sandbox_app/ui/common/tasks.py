@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from sandbox_app.errors import BUG_MESSAGE, MEMORY_MESSAGE, SandboxError
+from sandbox_app.ui.common import heap
 from synthetic.progress import Cancelled
 
 log = logging.getLogger("city_sandbox.ui")
@@ -67,7 +68,8 @@ class _Task(QRunnable):
     def run(self) -> None:
         gen, signals = self.generation, self.signals
         try:
-            outcome = ("finished", self.fn(self.state))
+            with heap.collections_paused():
+                outcome = ("finished", self.fn(self.state))
         except Cancelled:
             outcome = ("cancelled", None)
         except SandboxError as err:
