@@ -28,6 +28,7 @@ from synthetic.population import (
 )
 from synthetic.progress import Cancelled, Steps, TaskState
 from synthetic.spec import BUILTIN_GENERATORS, CitySpec
+from synthetic.sqlite_file import new_database
 from synthetic.tables import TableStyle, build_records, covered_records
 
 CHUNK = 100_000
@@ -227,14 +228,7 @@ def generate_city(spec: CitySpec, out: str | Path, *, residents: int | None = No
     tables = spec.tables()
     steps = Steps(state, n * (2 + len(tables) + (1 if spec.public_reference else 0)))
     remove_stale_partials(out)
-    tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    conn = sqlite3.connect(tmp, isolation_level=None)
-    try:
-        conn.execute("PRAGMA journal_mode = OFF")
-        conn.execute("PRAGMA synchronous = OFF")
-        conn.execute("PRAGMA cache_size = -200000")
-        conn.execute("BEGIN")
+    with new_database(out, pragmas=("cache_size = -200000",)) as conn:
         steps.advance(0, "drawing the population")
         pop = build_population(spec, n)
         steps.advance(n, "drawing the population")
@@ -249,14 +243,7 @@ def generate_city(spec: CitySpec, out: str | Path, *, residents: int | None = No
             _write_voter_roll(w, truth, spec, pop, steps)
         _write_truth(w, truth)
         _write_dictionary_and_meta(w, spec, n, scenario_name, meta or {})
-        conn.execute("COMMIT")
-        counts = {t: c for t, c in w.counts.items() if not t.startswith("_")}
-        conn.close()
-        os.replace(tmp, out)
-    except BaseException:
-        conn.close()
-        tmp.unlink(missing_ok=True)
-        raise
+    counts = {t: c for t, c in w.counts.items() if not t.startswith("_")}
     return GenerationResult(out, n, counts, time.perf_counter() - started)
 
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import sqlite3
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +20,7 @@ from sandbox_app.explore.catalog import APPROVED_EXTRACT, Catalog, ColumnInfo, q
 from sandbox_app.explore.export import _fail, _write, resource_name
 from sandbox_app.sharing.extract import SOURCE_TABLE, Extract, OutputColumn
 from synthetic.categories import CATEGORIES
+from synthetic.sqlite_file import new_database
 
 FORMATS = ("csv", "parquet", "sqlite")
 _DONE = {"generalize": "generalised to {grain}", "pseudonym": "replaced by a keyed pseudonym (not reversible "
@@ -123,12 +122,7 @@ def _write_sqlite(catalog: Catalog, extract: Extract, columns: list[ColumnInfo],
     if not out.parent.is_dir():
         raise _fail(out.parent, "no such folder")
     department = about.get("department", "")
-    tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    conn = sqlite3.connect(tmp, isolation_level=None)
-    try:
-        conn.execute("PRAGMA journal_mode = OFF")
-        conn.execute("BEGIN")
+    with new_database(out) as conn:
         kinds = {"integer": "INTEGER", "real": "REAL", "flag": "INTEGER"}
         conn.execute(f"CREATE TABLE {quote(table)} (" + ", ".join(f"{quote(c.name)} {kinds.get(c.data_type, 'TEXT')}"
                                                                for c in columns) + ")")
@@ -146,13 +140,6 @@ def _write_sqlite(catalog: Catalog, extract: Extract, columns: list[ColumnInfo],
         meta["row_counts"] = json.dumps({table: len(rows), "_data_dictionary": len(entries), "_meta": len(meta) + 1})
         conn.execute("CREATE TABLE _meta (key TEXT PRIMARY KEY, value TEXT)")
         conn.executemany("INSERT INTO _meta VALUES (?, ?)", sorted(meta.items()))
-        conn.execute("COMMIT")
-        conn.close()
-        os.replace(tmp, out)
-    except BaseException:
-        conn.close()
-        tmp.unlink(missing_ok=True)
-        raise
     return out
 
 

@@ -8,13 +8,13 @@ regenerate the whole city, answer key included). Its `_meta` says it is a partic
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from pathlib import Path
 
 from sandbox_app.explore.catalog import PARTICIPANT_COPY, Catalog, quote
 from sandbox_app.explore.export import _fail
 from synthetic.progress import Cancelled, NullState, TaskState
+from synthetic.sqlite_file import new_database
 
 SAFE_META_KEYS = ("scenario", "residents", "reference_date", "generator_version", "faker_version", "app_version")
 COPY_NOTE = ("Participant-safe copy: no ground truth, no residents table, no pseudonym key, no seed; "
@@ -37,14 +37,8 @@ def participant_copy(source: str | Path, out: str | Path, *, force: bool = False
     if not out.parent.exists():
         raise _fail(out.parent, "no such folder")
     keep = [t for t in catalog.tables if t.name not in ("_data_dictionary", "_meta")]
-    tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    conn = sqlite3.connect(tmp.resolve().as_uri(), uri=True, isolation_level=None)
-    try:
-        conn.execute("PRAGMA journal_mode = OFF")
-        conn.execute("PRAGMA synchronous = OFF")
+    with new_database(out, uri=True) as conn:
         conn.execute("ATTACH DATABASE ? AS src", (source.resolve().as_uri() + "?mode=ro",))
-        conn.execute("BEGIN")
         total = sum(t.rows or 0 for t in keep) or 1
         done = 0
         for info in keep:
@@ -55,14 +49,6 @@ def participant_copy(source: str | Path, out: str | Path, *, force: bool = False
             state.set_progress(done / total, f"copied {info.name}")
         _write_dictionary(conn, [t.name for t in keep])
         _write_meta(conn, catalog, keep)
-        conn.execute("COMMIT")
-        conn.execute("DETACH DATABASE src")
-        conn.close()
-        os.replace(tmp, out)
-    except BaseException:
-        conn.close()
-        tmp.unlink(missing_ok=True)
-        raise
     return out
 
 
