@@ -140,3 +140,11 @@ def test_an_aggregate_extract_describes_its_cells_and_derived_columns(path, scen
     assert written.name == "warming-centres.csv"
     back = pd.read_csv(written)
     assert back["count"].sum() == extract.frame["count"].sum()
+    package = json.loads((tmp_path / "cells" / "datapackage.json").read_text())
+    raw = pd.read_csv(written, dtype=str, keep_default_na=False)
+    for field in package["resources"][0]["schema"]["fields"]:  # every value is what its Table Schema type says
+        values = set(raw[field["name"]]) - {""}
+        if field["type"] == "boolean":
+            assert values <= set(field["trueValues"]) | set(field["falseValues"]), field["name"]
+        elif field["type"] == "integer":
+            assert all(v.lstrip("-").isdigit() for v in values), field["name"]

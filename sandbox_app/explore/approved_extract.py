@@ -90,10 +90,15 @@ def extract_columns(catalog: Catalog, extract: Extract) -> list[ColumnInfo]:
     return out
 
 
+def _value(v):
+    """A cell as the files store it: numpy scalars as Python ones, flags as 1/0 (as the city writes them)."""
+    v = v.item() if hasattr(v, "item") else v
+    return int(v) if isinstance(v, bool) else v
+
+
 def _rows(frame: pd.DataFrame) -> list[tuple]:
     clean = frame.astype(object).where(frame.notna(), None)
-    return [tuple(v.item() if hasattr(v, "item") else v for v in row) for row in clean.itertuples(index=False,
-                                                                                                   name=None)]
+    return [tuple(_value(v) for v in row) for row in clean.itertuples(index=False, name=None)]
 
 
 def write_approved_extract(catalog: Catalog, extract: Extract, out: str | Path, *, fmt: str = "csv",
