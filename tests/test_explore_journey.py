@@ -143,8 +143,11 @@ def test_the_fast_fold_and_date_reading_agree_with_the_plain_ones():
     import datetime
     import random
 
-    from sandbox_app.explore.journey import fold, iso_date
+    import pandas as pd
 
+    from sandbox_app.explore.journey import _split_full_name, fold, iso_date
+
+    assert fold(pd.NA) == fold(None) == fold(float("nan")) == "" and _split_full_name(pd.NA) == ("", "")
     rng = random.Random(3)
     alphabet = "abcdeXYZ ,.-'0123456789éÅñøß\t"
     for _ in range(5_000):

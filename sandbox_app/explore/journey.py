@@ -45,12 +45,17 @@ class JourneyRecord:
     flows: list[Flow] = field(default_factory=list)
 
 
+def _missing(value: object) -> bool:
+    """None, NaN or pandas' NA (a missing name is no name, never the letters N and A)."""
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
 _ASCII_FOLD = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalpha()})
 
 
 def fold(text: object) -> str:
     """Upper case, accents removed, only letters and spaces: how linkage compares names."""
-    if text is None or (isinstance(text, float) and text != text):
+    if _missing(text):
         return ""
     text = str(text)
     if text.isascii():  # most names: no accents to remove (the same result, without unicodedata)
@@ -154,7 +159,7 @@ def _names(frame: pd.DataFrame, cols: dict[str, str]) -> tuple[pd.Series, pd.Ser
 
 def _split_full_name(value: object) -> tuple[str, str]:
     """(first, last) of a full name, folded: 'LAST, FIRST' or 'First Middle Last'."""
-    if value is None or (isinstance(value, float) and value != value):
+    if _missing(value):
         return "", ""
     text = str(value)
     if "," in text:
