@@ -166,3 +166,22 @@ def test_the_fast_fold_and_date_reading_agree_with_the_plain_ones():
         except ValueError:
             expected = ""
         assert iso_date(text, fmt) == expected, (text, fmt)
+
+
+def test_the_column_fold_and_name_split_agree_with_the_per_value_ones():
+    import random
+
+    import pandas as pd
+
+    from sandbox_app.explore.journey import _names, _split_full_name, fold
+
+    rng = random.Random(11)
+    alphabet = "abcdeXYZ ,.-'0123456789éÅñøßÇ\t"
+    values = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(3_000)]
+    values += [None, float("nan"), pd.NA, "SMITH, JOHN", "Mary Ann  O'Neil", ",", "  ,  x", 12345]
+    frame = pd.DataFrame({"full": values, "last": values, "first": values[::-1]})
+    first, last = _names(frame, {"full_name": "full"})
+    assert list(zip(first, last, strict=True)) == [_split_full_name(v if not isinstance(v, int) else str(v))
+                                                   for v in values]
+    first, last = _names(frame, {"first_name": "first", "last_name": "last"})
+    assert list(last) == [fold(v) for v in values] and list(first) == [fold(v) for v in values[::-1]]

@@ -17,6 +17,8 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sandbox_app.errors import DatabaseError, Problem
 from sandbox_app.explore.catalog import Catalog, TableInfo, builtin_scenario, open_read_only, quote
@@ -144,17 +146,48 @@ def _linkable(catalog: Catalog) -> list[TableInfo]:
 
 
 def _names(frame: pd.DataFrame, cols: dict[str, str]) -> tuple[pd.Series, pd.Series]:
-    """(first, last) name of every row, folded; a full name is 'LAST, FIRST' or 'First Last'."""
+    """(first, last) name of every row, folded; a full name is 'LAST, FIRST' or 'First Last'. Computed with
+    pyarrow's string kernels, column at a time (the same result as `fold` and `_split_full_name` per value,
+    tested; they release the GIL, so a search over a big table leaves the window free)."""
+    index = frame.index
     if "last_name" in cols:
-        last = _each_distinct(frame[cols["last_name"]], fold)
-        first = _each_distinct(frame[cols["first_name"]], fold) if "first_name" in cols else \
-            pd.Series("", index=frame.index)
+        last = _series(fold_column(_strings(frame[cols["last_name"]])), index)
+        first = _series(fold_column(_strings(frame[cols["first_name"]])), index) if "first_name" in cols else \
+            pd.Series("", index=index, dtype=object)
         return first, last
-    codes, uniques = pd.factorize(frame[cols["full_name"]], use_na_sentinel=False)
-    pairs = [_split_full_name(u) for u in uniques]  # once per distinct name
-    first = pd.Series(pd.array([p[0] for p in pairs], dtype=object).to_numpy()[codes], index=frame.index)
-    last = pd.Series(pd.array([p[1] for p in pairs], dtype=object).to_numpy()[codes], index=frame.index)
-    return first, last
+    raw = _strings(frame[cols["full_name"]])
+    parts = pc.split_pattern(pc.fill_null(raw, ""), ",", max_splits=1)
+    comma = pc.equal(pc.list_value_length(parts), 2)
+    words = fold_column(raw)
+    first_word = pc.fill_null(pc.struct_field(pc.extract_regex(words, r"^(?P<w>[A-Z]*)"), [0]), "")
+    last_word = pc.fill_null(pc.struct_field(pc.extract_regex(words, r"(?P<w>[A-Z]*)$"), [0]), "")
+    with_comma = pc.if_else(comma, parts, pa.scalar(["", ""], type=parts.type))
+    last_part = fold_column(pc.list_element(with_comma, 0))
+    first_part = fold_column(pc.list_element(with_comma, 1))
+    first = pc.if_else(comma, first_part, first_word)
+    last = pc.if_else(comma, last_part, last_word)
+    return _series(first, index), _series(last, index)
+
+
+def fold_column(values: pa.Array) -> pa.Array:
+    """`fold` of every value of a string column, in pyarrow: NFKD, drop what is not ASCII, upper case,
+    every run of non-letters to one space, trimmed; missing values give ''."""
+    folded = pc.utf8_normalize(values, "NFKD")
+    folded = pc.replace_substring_regex(folded, r"[^\x00-\x7F]", "")
+    folded = pc.ascii_upper(folded)
+    folded = pc.replace_substring_regex(folded, r"[^A-Z]+", " ")
+    return pc.fill_null(pc.utf8_trim(folded, " "), "")
+
+
+def _strings(values: pd.Series) -> pa.Array:
+    """A pandas column as a pyarrow string array (numbers and other values as their text; missing as null)."""
+    if values.dtype == object or not pd.api.types.is_string_dtype(values.dtype):
+        values = values.astype("string")  # numbers as their text, missing values kept missing
+    return pa.array(values, type=pa.string(), from_pandas=True)
+
+
+def _series(values: pa.Array, index: pd.Index) -> pd.Series:
+    return pd.Series(values.to_numpy(zero_copy_only=False), index=index, dtype=object)
 
 
 def _split_full_name(value: object) -> tuple[str, str]:
