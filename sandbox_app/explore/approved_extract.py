@@ -53,7 +53,7 @@ def _described(catalog: Catalog, column: OutputColumn) -> ColumnInfo:
             f"{column.table}.{', '.join(column.sources) or column.name}")
     done = _DONE.get(column.op)
     if done is not None:
-        base = f"{base.rstrip('.')}, {done.format(grain=column.grain, sources=', '.join(column.sources))}"
+        base = f"{base.rstrip('.')}, {done.format(grain=column.grain)}"
     return ColumnInfo(column.name, base, column.category, CATEGORIES.get(column.category, "internal"),
                       source.data_type if source is not None and column.op == "keep" else "",
                       source.format if source is not None and column.op == "keep" else "",

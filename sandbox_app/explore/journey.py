@@ -52,17 +52,11 @@ def _missing(value: object) -> bool:
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 
-_ASCII_FOLD = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalpha()})
-
-
 def fold(text: object) -> str:
     """Upper case, accents removed, only letters and spaces: how linkage compares names."""
     if _missing(text):
         return ""
-    text = str(text)
-    if text.isascii():  # most names: no accents to remove (the same result, without unicodedata)
-        return " ".join(text.upper().translate(_ASCII_FOLD).split())
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
     return " ".join("".join(c if c.isalpha() else " " for c in plain.upper()).split())
 
 
@@ -147,8 +141,8 @@ def _linkable(catalog: Catalog) -> list[TableInfo]:
 
 def _names(frame: pd.DataFrame, cols: dict[str, str]) -> tuple[pd.Series, pd.Series]:
     """(first, last) name of every row, folded; a full name is 'LAST, FIRST' or 'First Last'. Computed with
-    pyarrow's string kernels, column at a time (the same result as `fold` and `_split_full_name` per value,
-    tested; they release the GIL, so a search over a big table leaves the window free)."""
+    pyarrow's string kernels, column at a time (the same result as `fold` per value, tested; they release
+    the GIL, so a search over a big table leaves the window free)."""
     index = frame.index
     if "last_name" in cols:
         last = _series(fold_column(_strings(frame[cols["last_name"]])), index)
@@ -188,18 +182,6 @@ def _strings(values: pd.Series) -> pa.Array:
 
 def _series(values: pa.Array, index: pd.Index) -> pd.Series:
     return pd.Series(values.to_numpy(zero_copy_only=False), index=index, dtype=object)
-
-
-def _split_full_name(value: object) -> tuple[str, str]:
-    """(first, last) of a full name, folded: 'LAST, FIRST' or 'First Middle Last'."""
-    if _missing(value):
-        return "", ""
-    text = str(value)
-    if "," in text:
-        last, first = text.split(",", 1)
-        return fold(first), fold(last)
-    words = fold(text).split()
-    return (words[0], words[-1]) if words else ("", "")
 
 
 def search_residents(catalog: Catalog, first_name: str, last_name: str, birth_date: str,
