@@ -110,7 +110,7 @@ def cmd_extract(args) -> int:
     """Score the share; only if it is approved, write what the recipient gets with its data dictionary."""
     from sandbox_app.cache import open_scenario_database
     from sandbox_app.errors import Problem, SandboxError
-    from sandbox_app.explore.approved_extract import write_approved_extract
+    from sandbox_app.explore.approved_extract import extract_about, write_approved_extract
     from sandbox_app.explore.catalog import Catalog
     from sandbox_app.privacy.score import score_share
     from sandbox_app.scenario.loader import load_scenario
@@ -133,10 +133,7 @@ def cmd_extract(args) -> int:
                                   f"{report.usefulness_score}){why}; nothing was written",
                                   f"see every finding: city-sandbox score {args.scenario} {args.exercise} "
                                   f"{args.share}")])
-    exercise = scenario.exercise(args.exercise)
-    about = {"scenario": scenario.name, "exercise": args.exercise, "share": Path(args.share).name,
-             "department": exercise.holding_department, "agreement": exercise.agreement,
-             "privacy_score": report.privacy_score, "usefulness_score": report.usefulness_score}
+    about = extract_about(scenario, scenario.exercise(args.exercise), report, Path(args.share).name)
     written = write_approved_extract(catalog, report.extract, args.out, fmt=args.format,
                                      name=args.name or args.exercise, about=about, force=args.force)
     print(f"wrote {len(report.extract.frame):,} rows to {written}")

@@ -153,7 +153,7 @@ def explorer_shots(app, out: Path, suffix: str, size: tuple[int, int], private: 
     # What a recipient holds: the warming-centres model answer's cells, written by `city-sandbox extract`.
     import contextlib
 
-    from sandbox_app.explore.approved_extract import write_approved_extract
+    from sandbox_app.explore.approved_extract import extract_about, write_approved_extract
     from sandbox_app.explore.catalog import Catalog
     from sandbox_app.privacy.answers import load_answer
     from sandbox_app.privacy.score import score_share
@@ -163,9 +163,7 @@ def explorer_shots(app, out: Path, suffix: str, size: tuple[int, int], private: 
     with contextlib.closing(CityDatabase(city)) as db:
         report = score_share(db, scenario, exercise.id, load_answer(scenario, exercise.model_answer))
     extract = write_approved_extract(Catalog(city), report.extract, private / "warming-centres.db", fmt="sqlite",
-                                     name=exercise.id, force=True,
-                                     about={"scenario": scenario.name, "exercise": exercise.id,
-                                            "department": exercise.holding_department})
+                                     name=exercise.id, force=True, about=extract_about(scenario, exercise, report))
     window = ExplorerWindow(extract, label="approved extract (warming-centres)")
     window.resize(*size)
     window.show()

@@ -90,6 +90,14 @@ def extract_columns(catalog: Catalog, extract: Extract) -> list[ColumnInfo]:
     return out
 
 
+def extract_about(scenario, exercise, report, share: str | None = None) -> dict:
+    """What an approved extract's `_meta` and data package say of it: where it comes from and how it scored."""
+    about = {"scenario": scenario.name, "exercise": exercise.id, "department": exercise.holding_department,
+             "agreement": exercise.agreement, "privacy_score": report.privacy_score,
+             "usefulness_score": report.usefulness_score}
+    return about | ({"share": share} if share else {})
+
+
 def _value(v):
     """A cell as the files store it: numpy scalars as Python ones, flags as 1/0 (as the city writes them)."""
     v = v.item() if hasattr(v, "item") else v
@@ -148,4 +156,4 @@ def _write_sqlite(catalog: Catalog, extract: Extract, columns: list[ColumnInfo],
     return out
 
 
-__all__ = ["APPROVED_EXTRACT", "FORMATS", "extract_columns", "write_approved_extract"]
+__all__ = ["APPROVED_EXTRACT", "FORMATS", "extract_about", "extract_columns", "write_approved_extract"]

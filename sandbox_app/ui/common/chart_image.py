@@ -130,8 +130,10 @@ class WorkerChart(ChartImage):
     def plot(self, draw: Callable[[Axes, Any], object], compute: Callable[[Any], Any] | None = None) -> None:
         """Compute (if given) and draw on the worker at this widget's size; a plot in flight is superseded."""
         self._draw = draw
-        size = picture_size(self, self.fallback)
+        self._start(draw, compute, picture_size(self, self.fallback))
 
+    def _start(self, draw: Callable[[Axes, Any], object], compute: Callable[[Any], Any] | None,
+               size: tuple[int, int]) -> None:
         def task(state) -> tuple[Any, RenderedChart]:
             data = compute(state) if compute is not None else None
             return data, render_figure(lambda ax: draw(ax, data), *size)
@@ -153,8 +155,8 @@ class WorkerChart(ChartImage):
         if abs(width - self.chart.width) <= REDRAW_CHANGE * self.chart.width and \
                 abs(height - self.chart.height) <= REDRAW_CHANGE * self.chart.height:
             return
-        draw, data = self._draw, self.data
-        self.runner.start(lambda _state: (data, render_figure(lambda ax: draw(ax, data), width, height)))
+        data = self.data
+        self._start(self._draw, lambda _state: data, (width, height))
 
     def _landed(self, result: tuple[Any, RenderedChart]) -> None:
         self.data, self.chart = result

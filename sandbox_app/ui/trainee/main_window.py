@@ -171,14 +171,12 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Submit a share the engine approves first: only an approved extract "
                                          "leaves the department.", 10_000)
             return
-        from sandbox_app.explore.approved_extract import write_approved_extract
+        from sandbox_app.explore.approved_extract import extract_about, write_approved_extract
         from sandbox_app.explore.catalog import Catalog
 
         session, exercise = self.session, page.exercise
         target = data_dir() / "extracts" / f"{session.scenario.name}-{exercise.id}.db"
-        about = {"scenario": session.scenario.name, "exercise": exercise.id,
-                 "department": exercise.holding_department, "agreement": exercise.agreement,
-                 "privacy_score": report.privacy_score, "usefulness_score": report.usefulness_score}
+        about = extract_about(session.scenario, exercise, report)
 
         def write(_state) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
