@@ -69,6 +69,39 @@ def test_save_and_load_share_with_undo_history_survives_reopening(tmp_path, ws):
         assert again.load_share(KEY, "other") is None and again.load_share("other", EX) is None
 
 
+SCHEMA_1_SHARES = ("CREATE TABLE shares (scenario_key TEXT NOT NULL, exercise_id TEXT NOT NULL, share_json TEXT NOT "
+                   "NULL, undo_index INTEGER, saved_at TEXT NOT NULL, PRIMARY KEY (scenario_key, exercise_id))")
+
+
+@pytest.mark.parametrize("with_base", [False, True], ids=["first schema 1", "schema 1 with undo_base"])
+def test_a_workspace_from_an_earlier_version_opens_and_keeps_every_save(tmp_path, with_base):
+    """Schema 1 stored shares without undo_base (its undo states at 0..n-1); some were written with the column."""
+    path = tmp_path / "old.db"
+    states = [_share(i) for i in range(4)]
+    with sqlite3.connect(path) as conn:
+        shares = store.SCHEMA.split(";")[0] if with_base else SCHEMA_1_SHARES
+        for statement in [shares, *store.SCHEMA.split(";")[1:]]:
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute(f"PRAGMA application_id = {store.APPLICATION_ID}")
+        conn.execute("PRAGMA user_version = 1")
+        columns = "scenario_key, exercise_id, share_json, undo_index, saved_at"
+        conn.execute(f"INSERT INTO shares ({columns}) VALUES (?, ?, ?, ?, ?)",
+                     (KEY, EX, states[2], 2, "2026-11-30T10:00:00Z"))
+        conn.executemany("INSERT INTO undo_states VALUES (?, ?, ?, ?)", [(KEY, EX, i, s) for i, s in enumerate(states)])
+    conn.close()
+    with Workspace.open(path) as ws:
+        saved = ws.load_share(KEY, EX)
+        assert (saved.share_json, saved.undo, saved.undo_index) == (states[2], states, 2)
+        ws.save_share(KEY, EX, _share(9), undo=[*states, _share(9)], undo_index=4)
+    with Workspace.open(path) as again:
+        saved = again.load_share(KEY, EX)
+        assert (saved.share_json, saved.undo, saved.undo_index) == (_share(9), [*states, _share(9)], 4)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (store.SCHEMA_VERSION,)
+    conn.close()
+
+
 def test_undo_history_follows_push_undo_and_truncate(ws):
     history, index = [_share(0)], 0
     rng = random.Random(3)

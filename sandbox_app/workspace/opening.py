@@ -113,8 +113,9 @@ def _inspect(conn: sqlite3.Connection) -> bool:
 
 
 def _prepare(conn: sqlite3.Connection, new: bool) -> None:
-    """WAL, synchronous=FULL, and the write lock once (proving no other process holds it); schema if new."""
-    from sandbox_app.workspace.store import APPLICATION_ID, SCHEMA, SCHEMA_VERSION
+    """WAL, synchronous=FULL, and the write lock once (proving no other process holds it); the schema if new,
+    else an older schema brought up to date (store.upgrade_schema)."""
+    from sandbox_app.workspace.store import APPLICATION_ID, SCHEMA, SCHEMA_VERSION, upgrade_schema
 
     try:
         conn.execute("PRAGMA journal_mode = WAL")
@@ -125,6 +126,10 @@ def _prepare(conn: sqlite3.Connection, new: bool) -> None:
                 conn.execute(statement)
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        else:
+            (version,) = conn.execute("PRAGMA user_version").fetchone()
+            if version < SCHEMA_VERSION:
+                upgrade_schema(conn, version)
         conn.execute("COMMIT")
     except sqlite3.OperationalError as err:
         if "locked" in str(err) or "busy" in str(err):

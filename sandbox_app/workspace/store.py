@@ -27,7 +27,7 @@ from sandbox_app.workspace.opening import set_aside  # noqa: F401  (part of this
 from sandbox_app.workspace.results import plain_json
 
 APPLICATION_ID = 0x43535753  # "CSWS": marks the file as a city-sandbox workspace (PRAGMA application_id)
-SCHEMA_VERSION = 1  # PRAGMA user_version
+SCHEMA_VERSION = 2  # PRAGMA user_version; 2: shares.undo_base (undo states under increasing positions)
 VERDICT_RANK = {"approve": 3, "revise": 2, "reject": 1}
 RECENT_KEEP = 50
 
@@ -46,6 +46,18 @@ CREATE TABLE attempts (
 CREATE TABLE recent (
     location TEXT PRIMARY KEY, title TEXT NOT NULL, opened_at TEXT NOT NULL, seq INTEGER NOT NULL);
 """
+
+
+def upgrade_schema(db: sqlite3.Connection, version: int) -> None:
+    """Bring a workspace written at schema `version` up to SCHEMA_VERSION, inside the caller's transaction
+    (so a failure leaves it as it was). Schema 1 had no `shares.undo_base`: its undo states sit at positions
+    0..n-1, so a share with undo states gets base 0 (NULL now means "no undo history")."""
+    if version < 2:
+        if "undo_base" not in {r[1] for r in db.execute("PRAGMA table_info(shares)")}:
+            db.execute("ALTER TABLE shares ADD COLUMN undo_base INTEGER")
+        db.execute("UPDATE shares SET undo_base = 0 WHERE undo_base IS NULL AND EXISTS (SELECT 1 FROM undo_states "
+                   "AS u WHERE u.scenario_key = shares.scenario_key AND u.exercise_id = shares.exercise_id)")
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def default_workspace_path() -> Path:
@@ -195,7 +207,8 @@ class Workspace:
                 db.executemany("INSERT INTO undo_states VALUES (?, ?, ?, ?)",
                                [(*key, new_base + i, undo[i]) for i in range(same, len(undo))])
             now = _now()
-            db.execute("INSERT INTO shares VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+            db.execute("INSERT INTO shares (scenario_key, exercise_id, share_json, undo_base, undo_index, saved_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
                        "share_json = excluded.share_json, undo_base = excluded.undo_base, "
                        "undo_index = excluded.undo_index, saved_at = excluded.saved_at",
                        (*key, share_json, new_base, undo_index, now))
